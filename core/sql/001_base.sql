@@ -1,0 +1,2 @@
+-- 001: placeholder replaced below
+SELECT 1;
