@@ -12,7 +12,7 @@ PKGS = ncursesw libpq libcurl libxml-2.0 xmlsec1-openssl libcrypto libssl libpcs
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wwrite-strings -Wundef -Wno-missing-field-initializers
 OPT ?= -O2 -g
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -I. -Ibuild \
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -I. \
              $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lcsv -ldl -lm
 ifneq ($(WERROR),)
@@ -24,7 +24,7 @@ LDFLAGS += -fsanitize=$(SAN)
 OPT = -O1 -g
 endif
 
-B = build
+B ?= build
 CORE_SRC  = $(wildcard core/*.c)
 P11_SRC   = $(wildcard pkcs11/*.c)
 APP_SRC   = main.c $(wildcard cli/*.c) $(wildcard tui/*.c)
@@ -38,7 +38,12 @@ APP_OBJ  = $(APP_SRC:%.c=$(B)/%.o)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/%.o)
 
 .PHONY: all deps check demo bench fuzz clean lint
+all: $(B)/liasse
+ifeq ($(B),build)
 all: liasse
+liasse: $(B)/liasse
+	ln -sf $(B)/liasse liasse
+endif
 
 # Rebuild everything when the flags change (redis's .make-settings idea).
 $(B)/flags.stamp: FORCE
@@ -63,7 +68,7 @@ $(B)/libcore.a: $(CORE_OBJ)
 $(B)/libp11.a: $(P11_OBJ) $(B)/libcore.a
 	rm -f $@; ar rcs $@ $(P11_OBJ)
 
-liasse: $(APP_OBJ) $(B)/libp11.a $(B)/libcore.a
+$(B)/liasse: $(APP_OBJ) $(B)/libp11.a $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $(APP_OBJ) $(B)/libp11.a $(B)/libcore.a $(LIBS)
 
 $(B)/unit: $(UNIT_OBJ) $(B)/libp11.a $(B)/libcore.a
@@ -72,7 +77,7 @@ $(B)/unit: $(UNIT_OBJ) $(B)/libp11.a $(B)/libcore.a
 # Fuzz targets: one binary per tests/fuzz/*.c, built with clang's libFuzzer.
 FUZZ_SRC = $(wildcard tests/fuzz/*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -I. -Ibuild $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -I. $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
               -fsanitize=fuzzer,address,undefined
 $(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(B)/embedded.c
 	@mkdir -p $(B)/fuzz
@@ -89,14 +94,14 @@ lint:
 	@! grep -l '<libpq-fe.h>' pkcs11/*.[ch] 2>/dev/null
 	@! grep -nE '\b(strcpy|strcat|sprintf|gets)\(' core/*.[ch] pkcs11/*.[ch] cli/*.[ch] tui/*.[ch] main.c 2>/dev/null
 
-check: liasse $(B)/unit
-	tests/run
+check: $(B)/liasse $(B)/unit lint
+	B=$(B) tests/run
 
-demo: liasse
-	./liasse demo
+demo: $(B)/liasse
+	$(B)/liasse demo
 
-bench: liasse
-	tests/bench/run
+bench: $(B)/liasse
+	B=$(B) tests/bench/run
 
 DEBS = build-essential pkg-config clang libncurses-dev libpq-dev libcurl4-openssl-dev \
        libxml2-dev libxmlsec1-dev xmlsec1 libssl-dev openssl libpcsclite-dev libp11-kit-dev \
@@ -112,6 +117,6 @@ deps:
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
 
 clean:
-	rm -rf $(B) liasse
+	rm -rf $(B) build-* liasse
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
