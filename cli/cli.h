@@ -4,6 +4,7 @@
 #define LIASSE_CLI_H
 #include "core/db.h"
 #include "core/err.h"
+#include "core/i18n.h"
 
 struct cli {
 	const char *conninfo; /* --db, NULL = libpq environment/service file */
@@ -13,15 +14,19 @@ struct cli {
 /* Exit codes shared by every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-/* X-macro: C name, command word, French one-line summary. */
-#define CLI_COMMANDS(_)                                                                          \
-	_(help, "help", N_("affiche l'aide générale ou celle d'une sous-commande"))              \
-	_(db, "db", N_("initialise, migre ou décrit le schéma de la base (init|migrate|status)")) \
-	_(demo, "demo", N_("lance la démonstration sur une base privée"))
-
-#define CLI_DECLARE(c, word, summary) int cli_##c(struct cli *cli, int argc, char **argv);
-CLI_COMMANDS(CLI_DECLARE)
-#undef CLI_DECLARE
+/* A subcommand registers itself from its own file:
+ *   CLI_COMMAND(db, 10, N_("initialise, migre ou décrit le schéma de la base"))
+ * defines the registration of `int cli_db(struct cli *, int argc, char **argv)`
+ * under the word "db" (underscores become hyphens); ORDER sorts `liasse help`.
+ * argv[0] is the subcommand word. */
+typedef int (*cli_fn)(struct cli *cli, int argc, char **argv);
+void cli_register(const char *word, int order, cli_fn fn, const char *summary);
+#define CLI_COMMAND(name, order, summary)                                        \
+	int cli_##name(struct cli *cli, int argc, char **argv);                  \
+	__attribute__((constructor)) static void cli_register_##name(void)       \
+	{                                                                        \
+		cli_register(#name, order, cli_##name, summary);                 \
+	}
 
 /* Prints ERR for the user ("liasse: msg", the detail with -v) and logs
  * it; returns EXIT_FAIL, or EXIT_USAGE for ERR_USAGE. */
@@ -33,5 +38,7 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct db *cli_db_open(struct cli *cli);
 /* Prints the list of subcommands. */
 void cli_print_commands(void);
+/* Runs the subcommand argv[0]; EXIT_USAGE when unknown. */
+int cli_dispatch(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -40,6 +40,8 @@ db_cmd_status(struct cli *cli, struct db *db)
 	return changed ? EXIT_FAIL : EXIT_OK;
 }
 
+CLI_COMMAND(db, 10, N_("initialise, migre ou décrit le schéma de la base (init|migrate|status)"))
+
 int
 cli_db(struct cli *cli, int argc, char **argv)
 {

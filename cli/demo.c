@@ -4,6 +4,8 @@
 #include "cli/cli.h"
 #include "core/i18n.h"
 
+CLI_COMMAND(demo, 90, N_("lance la démonstration sur une base privée"))
+
 int
 cli_demo(struct cli *cli, int argc, char **argv)
 {
