@@ -7,7 +7,7 @@
 
 PKG_CONFIG ?= pkg-config
 CC ?= cc
-PKGS = ncursesw libpq libcurl libxml-2.0 xmlsec1-openssl libcrypto libssl libpcsclite p11-kit-1
+PKGS = ncursesw libpq libcurl libxml-2.0 xmlsec1-openssl libcrypto libssl libpcsclite p11-kit-1 json-c
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wwrite-strings -Wundef -Wno-missing-field-initializers
@@ -105,7 +105,7 @@ bench: $(B)/liasse
 
 DEBS = build-essential pkg-config clang libncurses-dev libpq-dev libcurl4-openssl-dev \
        libxml2-dev libxmlsec1-dev xmlsec1 libssl-dev openssl libpcsclite-dev libp11-kit-dev \
-       libcsv-dev postgresql postgresql-contrib tmux groff-base man-db procps \
+       libcsv-dev libjson-c-dev postgresql postgresql-contrib tmux groff-base man-db procps \
        softhsm2 opensc pcscd vsmartcard-vpcd python3 socat
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
