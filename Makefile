@@ -97,7 +97,9 @@ lint:
 check: $(B)/liasse $(B)/unit lint
 	B=$(B) tests/run
 
-demo: $(B)/liasse
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(B)/liasse
 	$(B)/liasse demo
 
 bench: $(B)/liasse

@@ -1,17 +1,344 @@
-/* liasse demo: a private PostgreSQL cluster with demo data. */
+/* liasse demo: a private PostgreSQL cluster with demo data.
+ *
+ * The cluster lives under $XDG_DATA_HOME/liasse/demo (default
+ * ~/.local/share/liasse/demo), is created on first run and reused after.
+ * PostgreSQL refuses to run as root: as root the server runs as the
+ * `postgres` system user, and since root's home is closed to it, the
+ * cluster's data then lives in that user's home
+ * (~postgres/liasse-demo); the demo folder records where. */
+#include <errno.h>
+#include <getopt.h>
+#include <glob.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/demo.h"
 #include "core/i18n.h"
+#include "core/log.h"
+#include "core/migrate.h"
+#include "core/strbuf.h"
 
 CLI_COMMAND(demo, 90, N_("lance la démonstration sur une base privée"))
+
+struct demo {
+	char dir[1024];     /* the demo folder (XDG) */
+	char pgdir[1024];   /* cluster folder: data/, socket, log */
+	char bindir[512];   /* PostgreSQL programs */
+	struct passwd *run_as; /* NULL, or postgres when we are root */
+};
+
+static bool
+mkdirs(const char *path, mode_t mode)
+{
+	char buf[1024];
+	str_copy(buf, sizeof(buf), path);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, mode) != 0 && errno != EEXIST)
+				return false;
+			if (!c)
+				return true;
+			*p = c;
+		}
+	}
+}
+
+static bool
+find_bindir(char *out, size_t n)
+{
+	const char *env = getenv("LIASSE_PG_BINDIR");
+	if (env && *env) {
+		str_copy(out, n, env);
+		return true;
+	}
+	glob_t g;
+	if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g) != 0)
+		return false;
+	/* Highest major version: compare numerically. */
+	const char *best = NULL;
+	int bestv = -1;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		int v = atoi(g.gl_pathv[i] + strlen("/usr/lib/postgresql/"));
+		if (v > bestv) {
+			bestv = v;
+			best = g.gl_pathv[i];
+		}
+	}
+	if (best) {
+		str_copy(out, n, best);
+		char *slash = strrchr(out, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	globfree(&g);
+	return best != NULL;
+}
+
+/* Runs ARGV (as the postgres user when root), output to LOG; exit status. */
+static int
+run(struct demo *d, char *const argv[], const char *log)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (d->run_as) {
+			if (initgroups(d->run_as->pw_name, d->run_as->pw_gid) != 0 ||
+			    setgid(d->run_as->pw_gid) != 0 || setuid(d->run_as->pw_uid) != 0)
+				_exit(126);
+		}
+		if (log && !freopen(log, "a", stdout))
+			_exit(126);
+		if (log && !freopen(log, "a", stderr))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool
+prepare_dirs(struct demo *d, const char *dir_opt, struct err *err)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	if (dir_opt)
+		str_copy(d->dir, sizeof(d->dir), dir_opt);
+	else if (xdg && *xdg)
+		snprintf(d->dir, sizeof(d->dir), "%s/liasse/demo", xdg);
+	else if (home && *home)
+		snprintf(d->dir, sizeof(d->dir), "%s/.local/share/liasse/demo", home);
+	else
+		return err_set(err, ERR_USAGE, _("Ni XDG_DATA_HOME ni HOME ne sont définis."));
+	if (!mkdirs(d->dir, 0700))
+		return err_set(err, ERR_IO, _("Impossible de créer le dossier %s."), d->dir);
+	if (!find_bindir(d->bindir, sizeof(d->bindir)))
+		return err_set(err, ERR_IO,
+			       _("PostgreSQL est introuvable (initdb) : lancez « make deps » ou "
+				 "installez le paquet postgresql."));
+	if (geteuid() != 0) {
+		snprintf(d->pgdir, sizeof(d->pgdir), "%s/pg", d->dir);
+		return mkdirs(d->pgdir, 0700) ||
+		       err_set(err, ERR_IO, _("Impossible de créer le dossier %s."), d->pgdir);
+	}
+	d->run_as = getpwnam("postgres");
+	if (!d->run_as)
+		return err_set(err, ERR_IO,
+			       _("En root, la démonstration a besoin de l'utilisateur système "
+				 "« postgres » (paquet postgresql)."));
+	/* A private folder per demo folder, in postgres's home. */
+	unsigned long h = 5381;
+	for (const char *p = d->dir; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	snprintf(d->pgdir, sizeof(d->pgdir), "%s/liasse-demo-%08lx", d->run_as->pw_dir,
+		 h & 0xffffffffUL);
+	if (!mkdirs(d->pgdir, 0700) || chown(d->pgdir, d->run_as->pw_uid, d->run_as->pw_gid) != 0)
+		return err_set(err, ERR_IO, _("Impossible de créer le dossier %s."), d->pgdir);
+	char note[1200];
+	snprintf(note, sizeof(note), "%s/cluster", d->dir);
+	FILE *f = fopen(note, "w");
+	if (f) {
+		fprintf(f, "%s\n", d->pgdir);
+		fclose(f);
+	}
+	return true;
+}
+
+static bool
+start_cluster(struct demo *d, bool *created, struct err *err)
+{
+	char data[1100], log[1100], pgver[1200], initdb[600], pg_ctl[600], opts[1400];
+	snprintf(data, sizeof(data), "%s/data", d->pgdir);
+	snprintf(log, sizeof(log), "%s/postgresql.log", d->pgdir);
+	snprintf(pgver, sizeof(pgver), "%s/PG_VERSION", data);
+	snprintf(initdb, sizeof(initdb), "%s/initdb", d->bindir);
+	snprintf(pg_ctl, sizeof(pg_ctl), "%s/pg_ctl", d->bindir);
+	*created = access(pgver, F_OK) != 0;
+	if (*created) {
+		char *argv[] = { initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+				 "--locale=C.UTF-8", NULL };
+		if (run(d, argv, log) != 0)
+			return err_set(err, ERR_IO,
+				       _("La création du serveur PostgreSQL de démonstration a "
+					 "échoué (voir %s)."),
+				       log);
+	}
+	char *status[] = { pg_ctl, "-D", data, "status", NULL };
+	if (run(d, status, "/dev/null") == 0)
+		return true; /* already running: reuse it */
+	snprintf(opts, sizeof(opts), "-c listen_addresses='' -c unix_socket_directories='%s'",
+		 d->pgdir);
+	char *argv[] = { pg_ctl, "-D", data, "-l", log, "-w", "-t", "60", "-o", opts, "start", NULL };
+	if (run(d, argv, "/dev/null") != 0)
+		return err_set(err, ERR_IO,
+			       _("Le serveur PostgreSQL de démonstration ne démarre pas (voir %s)."),
+			       log);
+	return true;
+}
+
+static void
+stop_cluster(struct demo *d)
+{
+	char data[1100], pg_ctl[600];
+	snprintf(data, sizeof(data), "%s/data", d->pgdir);
+	snprintf(pg_ctl, sizeof(pg_ctl), "%s/pg_ctl", d->bindir);
+	char *argv[] = { pg_ctl, "-D", data, "-m", "fast", "-w", "stop", NULL };
+	run(d, argv, "/dev/null");
+}
+
+/* Creates the database, the schema and the demo data when missing. */
+static bool
+load(struct demo *d, struct err *err)
+{
+	char conninfo[1200];
+	snprintf(conninfo, sizeof(conninfo), "host=%s dbname=postgres user=postgres", d->pgdir);
+	struct db *db = db_open(conninfo, err);
+	if (!db)
+		return false;
+	PGresult *r = db_query(db, "SELECT 1 FROM pg_database WHERE datname = 'liasse'", 0, NULL,
+			       err);
+	bool ok = r != NULL;
+	if (ok && PQntuples(r) == 0)
+		ok = db_exec(db, "CREATE DATABASE liasse", 0, NULL, err);
+	PQclear(r);
+	db_close(&db);
+	if (!ok)
+		return false;
+	snprintf(conninfo, sizeof(conninfo), "host=%s dbname=liasse user=postgres", d->pgdir);
+	db = db_open(conninfo, err);
+	if (!db)
+		return false;
+	int applied;
+	ok = db_init(db, &applied, err) && demo_data_load(db, err);
+	db_close(&db);
+	return ok;
+}
+
+static void
+print_summary(const struct demo *d)
+{
+	printf(_("Démonstration prête.\n"
+		 "  Dossier       : %s\n"
+		 "  Serveur       : %s (socket Unix, pas de TCP)\n"
+		 "  Base          : liasse\n\n"),
+	       d->dir, d->pgdir);
+	printf(_("Données : le Syndicat intercommunal de démonstration (centre de gestion),\n"
+		 "les communes de Saint-Martin-les-Vignes, Beaulieu-sur-Loue et\n"
+		 "Montagnac, et le service Eau et assainissement du syndicat.\n"
+		 "Agents (rôles PostgreSQL, sans mot de passe sur ce serveur privé) :\n"
+		 "  admin     Alice Admin, administratrice du syndicat (tous les droits)\n"
+		 "  mdupont   Marie Dupont, secrétaire de Saint-Martin-les-Vignes et de\n"
+		 "            Beaulieu-sur-Loue (actes, PES, documents, convocations)\n"
+		 "  pmartin   Paul Martin, secrétaire de Montagnac (PES en lecture seule,\n"
+		 "            actes et convocations)\n"));
+	printf(_("\nPour s'y connecter, par exemple en tant que %s :\n"
+		 "  export PGHOST=%s PGDATABASE=liasse PGUSER=%s\n"
+		 "  liasse db status\n  psql\n"),
+	       DEMO_DEFAULT_USER, d->pgdir, DEMO_DEFAULT_USER);
+}
+
+/* Runs ARGV (or an interactive shell) with the demo's libpq environment. */
+static int
+run_inside(const struct demo *d, const char *user, char **argv)
+{
+	setenv("PGHOST", d->pgdir, 1);
+	setenv("PGDATABASE", "liasse", 1);
+	setenv("PGUSER", user, 1);
+	unsetenv("PGSERVICE");
+	unsetenv("PGPORT");
+	char *shell_argv[] = { NULL, NULL };
+	if (!argv || !argv[0]) {
+		const char *sh = getenv("SHELL");
+		shell_argv[0] = (char *)(sh && *sh ? sh : "/bin/sh");
+		argv = shell_argv;
+		printf(_("\nShell de démonstration (PGUSER=%s) : tapez « exit » pour arrêter la "
+			 "démonstration.\n"),
+		       user);
+		fflush(stdout);
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		return EXIT_FAIL;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, _("liasse: impossible de lancer %s : %s\n"), argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	/* Ctrl-C belongs to the child; we only wait for it. */
+	signal(SIGINT, SIG_IGN);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_FAIL;
+	signal(SIGINT, SIG_DFL);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_FAIL;
+}
 
 int
 cli_demo(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "liasse: %s\n", _("démonstration pas encore disponible"));
-	return EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *user = DEMO_DEFAULT_USER;
+	bool keep = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'k':
+			keep = true;
+			break;
+		default:
+			return cli_usage(_("usage : liasse demo [--dir DOSSIER] [--user LOGIN] "
+					   "[--keep] [-- COMMANDE...]"));
+		}
+	}
+	struct demo d = { 0 };
+	struct err err = { 0 };
+	bool created;
+	if (!prepare_dirs(&d, dir, &err))
+		return cli_fail(cli, &err);
+	if (!start_cluster(&d, &created, &err))
+		return cli_fail(cli, &err);
+	if (created)
+		printf(_("Serveur PostgreSQL de démonstration créé dans %s.\n"), d.pgdir);
+	int rc = EXIT_OK;
+	if (!load(&d, &err)) {
+		rc = cli_fail(cli, &err);
+	} else {
+		print_summary(&d);
+		fflush(stdout);
+		bool interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+		if (optind < argc || interactive)
+			rc = run_inside(&d, user, optind < argc ? argv + optind : NULL);
+	}
+	if (!keep)
+		stop_cluster(&d);
+	else
+		printf(_("Le serveur reste démarré (--keep) ; arrêt : pg_ctl -D %s/data stop\n"),
+		       d.pgdir);
+	return rc;
 }
