@@ -30,7 +30,7 @@ CLI_COMMAND(demo, 90, N_("lance la démonstration sur une base privée"))
 
 struct demo {
 	char dir[1024];     /* the demo folder (XDG) */
-	char pgdir[1024];   /* cluster folder: data/, socket, log */
+	char pgdir[1100];   /* cluster folder: data/, socket, log */
 	char bindir[512];   /* PostgreSQL programs */
 	struct passwd *run_as; /* NULL, or postgres when we are root */
 };
@@ -86,7 +86,7 @@ find_bindir(char *out, size_t n)
 
 /* Runs ARGV (as the postgres user when root), output to LOG; exit status. */
 static int
-run(struct demo *d, char *const argv[], const char *log)
+run(struct demo *d, const char *const argv[], const char *log)
 {
 	pid_t pid = fork();
 	if (pid < 0)
@@ -101,7 +101,7 @@ run(struct demo *d, char *const argv[], const char *log)
 			_exit(126);
 		if (log && !freopen(log, "a", stderr))
 			_exit(126);
-		execv(argv[0], argv);
+		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	int st;
@@ -147,7 +147,7 @@ prepare_dirs(struct demo *d, const char *dir_opt, struct err *err)
 		 h & 0xffffffffUL);
 	if (!mkdirs(d->pgdir, 0700) || chown(d->pgdir, d->run_as->pw_uid, d->run_as->pw_gid) != 0)
 		return err_set(err, ERR_IO, _("Impossible de créer le dossier %s."), d->pgdir);
-	char note[1200];
+	char note[1100];
 	snprintf(note, sizeof(note), "%s/cluster", d->dir);
 	FILE *f = fopen(note, "w");
 	if (f) {
@@ -160,7 +160,7 @@ prepare_dirs(struct demo *d, const char *dir_opt, struct err *err)
 static bool
 start_cluster(struct demo *d, bool *created, struct err *err)
 {
-	char data[1100], log[1100], pgver[1200], initdb[600], pg_ctl[600], opts[1400];
+	char data[1200], log[1200], pgver[1300], initdb[600], pg_ctl[600], opts[1400];
 	snprintf(data, sizeof(data), "%s/data", d->pgdir);
 	snprintf(log, sizeof(log), "%s/postgresql.log", d->pgdir);
 	snprintf(pgver, sizeof(pgver), "%s/PG_VERSION", data);
@@ -168,7 +168,7 @@ start_cluster(struct demo *d, bool *created, struct err *err)
 	snprintf(pg_ctl, sizeof(pg_ctl), "%s/pg_ctl", d->bindir);
 	*created = access(pgver, F_OK) != 0;
 	if (*created) {
-		char *argv[] = { initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+		const char *argv[] = { initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
 				 "--locale=C.UTF-8", NULL };
 		if (run(d, argv, log) != 0)
 			return err_set(err, ERR_IO,
@@ -176,12 +176,12 @@ start_cluster(struct demo *d, bool *created, struct err *err)
 					 "échoué (voir %s)."),
 				       log);
 	}
-	char *status[] = { pg_ctl, "-D", data, "status", NULL };
+	const char *status[] = { pg_ctl, "-D", data, "status", NULL };
 	if (run(d, status, "/dev/null") == 0)
 		return true; /* already running: reuse it */
 	snprintf(opts, sizeof(opts), "-c listen_addresses='' -c unix_socket_directories='%s'",
 		 d->pgdir);
-	char *argv[] = { pg_ctl, "-D", data, "-l", log, "-w", "-t", "60", "-o", opts, "start", NULL };
+	const char *argv[] = { pg_ctl, "-D", data, "-l", log, "-w", "-t", "60", "-o", opts, "start", NULL };
 	if (run(d, argv, "/dev/null") != 0)
 		return err_set(err, ERR_IO,
 			       _("Le serveur PostgreSQL de démonstration ne démarre pas (voir %s)."),
@@ -192,10 +192,10 @@ start_cluster(struct demo *d, bool *created, struct err *err)
 static void
 stop_cluster(struct demo *d)
 {
-	char data[1100], pg_ctl[600];
+	char data[1200], pg_ctl[600];
 	snprintf(data, sizeof(data), "%s/data", d->pgdir);
 	snprintf(pg_ctl, sizeof(pg_ctl), "%s/pg_ctl", d->bindir);
-	char *argv[] = { pg_ctl, "-D", data, "-m", "fast", "-w", "stop", NULL };
+	const char *argv[] = { pg_ctl, "-D", data, "-m", "fast", "-w", "stop", NULL };
 	run(d, argv, "/dev/null");
 }
 
@@ -203,7 +203,7 @@ stop_cluster(struct demo *d)
 static bool
 load(struct demo *d, struct err *err)
 {
-	char conninfo[1200];
+	char conninfo[1300];
 	snprintf(conninfo, sizeof(conninfo), "host=%s dbname=postgres user=postgres", d->pgdir);
 	struct db *db = db_open(conninfo, err);
 	if (!db)
