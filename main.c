@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "tui/tui.h"
 
 #ifndef LIASSE_VERSION
 #define LIASSE_VERSION "0.1.0"
@@ -23,6 +24,7 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "theme", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -41,15 +43,16 @@ main(int argc, char **argv)
 		case 'h':
 			cli_print_commands();
 			return EXIT_OK;
+		case 't':
+			tui_set_theme(optarg);
+			break;
 		default:
 			return cli_usage(_("option inconnue"));
 		}
 	}
 	log_set_level(cli.verbose >= 2 ? LOG_DEBUG : cli.verbose ? LOG_INFO : LOG_WARN);
-	if (optind >= argc) {
-		cli_print_commands();
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return tui_main(&cli); /* no subcommand: the full-screen interface */
 	int first = optind;
 	optind = 0; /* subcommands parse their own options with getopt */
 	int rc = cli_dispatch(&cli, argc - first, argv + first);
