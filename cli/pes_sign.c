@@ -1,0 +1,147 @@
+/* liasse pes sign IN OUT / liasse pes verify FILE */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/pes.h"
+#include "cli/signing.h"
+#include "core/i18n.h"
+#include "core/xades.h"
+
+PES_SUBCOMMAND(sign, N_("signe un PES Aller (XAdES, par bordereau ou global) : sign ENTRÉE SORTIE"))
+PES_SUBCOMMAND(verify, N_("vérifie toutes les signatures d'un PES : verify FICHIER"))
+
+static void
+progress(void *data, size_t done, size_t total)
+{
+	(void)data;
+	if (total > 1 && isatty(STDERR_FILENO))
+		fprintf(stderr, _("\rSignature %zu/%zu"), done, total);
+	if (total > 1 && done == total && isatty(STDERR_FILENO))
+		fputc('\n', stderr);
+}
+
+int
+cli_pes_sign(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		SIGN_LONG_OPTIONS,
+		{ "city", required_argument, NULL, 'c' },
+		{ "postal-code", required_argument, NULL, 'p' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "libersign", no_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sign_opts so = { 0 };
+	struct xades_sign_opts xo = { 0 };
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (sign_opts_handle(&so, c, optarg))
+			continue;
+		switch (c) {
+		case 'c': xo.city = optarg; break;
+		case 'p': xo.postal_code = optarg; break;
+		case 'r': xo.role = optarg; break;
+		case 'L': xo.certdigest_sha1 = true; break;
+		default:
+			return cli_usage(_("option inconnue ou incomplète pour « pes sign » : %s"),
+					 argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage(_("« liasse pes sign » attend ENTRÉE et SORTIE"));
+	const char *in = argv[optind], *out = argv[optind + 1];
+
+	/* check the file before touching the card */
+	struct err err = { 0 };
+	struct xades_plan plan;
+	if (!xades_plan_file(in, &plan, &err))
+		return cli_fail(cli, &err);
+	if (!plan.dematerialised)
+		fprintf(stderr, _("Attention : InfoDematerialisee est absent ou à 0 dans ce PES ; "
+				  "la DGFiP rejette un flux signé dans ce cas.\n"));
+	xo.allow_not_dematerialised = true;
+	if (plan.global)
+		fprintf(stderr, _("Signature globale du fichier (PES_Aller %s).\n"), plan.root_id);
+	else
+		fprintf(stderr, _("Signature de %zu bordereau(x).\n"), plan.n_targets);
+
+	struct sign_session ss;
+	if (!sign_session_open(cli, &so, &ss))
+		return EXIT_FAIL;
+	xo.progress = progress;
+	size_t n = 0;
+	bool ok = xades_sign_file(in, out, ss.signer, &xo, &n, &err);
+	sign_session_close(&ss);
+	if (!ok)
+		return cli_fail(cli, &err);
+	printf(_("PES signé et vérifié : %zu signature(s) %s, écrit dans %s\n"), n,
+	       plan.global ? _("globale") : _("par bordereau"), out);
+	return EXIT_OK;
+}
+
+int
+cli_pes_verify(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ca", required_argument, NULL, 'a' },
+		{ "crl", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xades_verify_opts vo = { 0 };
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': vo.ca_path = optarg; break;
+		case 'l': vo.crl_path = optarg; break;
+		default:
+			return cli_usage(_("option inconnue ou incomplète pour « pes verify » : %s"),
+					 argv[optind - 1]);
+		}
+	}
+	if (vo.crl_path && !vo.ca_path)
+		return cli_usage(_("--crl demande aussi --ca"));
+	if (argc - optind != 1)
+		return cli_usage(_("« liasse pes verify » attend un FICHIER"));
+	struct err err = { 0 };
+	struct xades_report rep;
+	if (!xades_verify_file(argv[optind], &vo, &rep, &err)) {
+		cli_fail(cli, &err);
+		return EXIT_USAGE;
+	}
+	if (rep.n_sigs == 0)
+		printf(_("Aucune signature dans ce fichier.\n"));
+	for (size_t i = 0; i < rep.n_sigs; i++) {
+		const struct xades_sig_result *r = &rep.sigs[i];
+		printf(_("Signature %zu : %s\n"), i + 1, r->target);
+		printf(_("  signataire : %s%s%s%s\n"), r->signer[0] ? r->signer : _("(inconnu)"),
+		       r->issuer[0] ? _(" (AC : ") : "", r->issuer, r->issuer[0] ? ")" : "");
+		printf(_("  date       : %s\n"), r->signing_time[0] ? r->signing_time : _("(absente)"));
+		printf(_("  politique  : %s\n"), r->policy[0] ? r->policy : _("(absente)"));
+		if (r->role[0])
+			printf(_("  qualité    : %s\n"), r->role);
+		printf(_("  algorithme : %s%s\n"), r->algorithm,
+		       r->compliant ? "" : _(" (non conforme à la politique DGFiP)"));
+		if (r->remarks[0])
+			printf(_("  remarques  : %s\n"), r->remarks);
+		if (r->valid)
+			printf(_("  résultat   : VALIDE\n"));
+		else
+			printf(_("  résultat   : INVALIDE : %s\n"), r->problem);
+	}
+	if (rep.n_unsigned)
+		printf(_("Bordereaux non signés : %zu sur %zu (%s)\n"), rep.n_unsigned,
+		       rep.n_bordereaux, rep.unsigned_ids);
+	bool ok = rep.all_valid;
+	printf(ok ? _("Résultat : toutes les signatures sont valides.\n")
+		  : _("Résultat : ÉCHEC de la vérification.\n"));
+	xades_report_free(&rep);
+	return ok ? EXIT_OK : EXIT_FAIL;
+}

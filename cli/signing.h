@@ -1,0 +1,46 @@
+/* Shared by the signing subcommands (pes sign, document sign): choosing
+ * the signer from the options, showing the certificate, reading the PIN. */
+#ifndef LIASSE_CLI_SIGNING_H
+#define LIASSE_CLI_SIGNING_H
+#include <stdbool.h>
+
+#include "cli/cli.h"
+#include "core/signer.h"
+
+struct p11_module;
+
+struct sign_opts {
+	const char *module;   /* --pkcs11-module */
+	const char *token;    /* --token */
+	const char *key;      /* --key (software) */
+	const char *cert;     /* --cert (software) */
+	const char *pin_file; /* --pin-file */
+};
+
+/* getopt_long entries for the options above; their values 1000..1004. */
+#define SIGN_LONG_OPTIONS                                   \
+	{ "pkcs11-module", required_argument, NULL, 1000 }, \
+	{ "token", required_argument, NULL, 1001 },         \
+	{ "key", required_argument, NULL, 1002 },           \
+	{ "cert", required_argument, NULL, 1003 },          \
+	{ "pin-file", required_argument, NULL, 1004 }
+/* Handles one of those options; false when C is not one of them. */
+bool sign_opts_handle(struct sign_opts *o, int c, const char *arg);
+
+struct sign_session {
+	struct p11_module *module;
+	struct signer *signer;
+};
+
+/* Chooses the signer, prints its certificate on stderr, refuses a
+ * certificate unfit for an RGS** signature (before any PIN), reads the
+ * PIN (terminal without echo, or the PIN file) and opens the signing
+ * operation. Returns false after printing the error. */
+bool sign_session_open(struct cli *cli, const struct sign_opts *o, struct sign_session *ss);
+void sign_session_close(struct sign_session *ss);
+
+/* Reads a PIN without echo from the terminal, or the first line of
+ * PIN_FILE; the result is secret_strdup'ed (free with secret_free). */
+char *pin_read(const char *prompt, const char *pin_file, struct err *err);
+
+#endif

@@ -1,0 +1,1371 @@
+/* XAdES-EPES signature and verification of PES Aller files (see xades.h). */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/errors.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/xmltree.h>
+#include <xmlsec/openssl/evp.h>
+#include <xmlsec/openssl/x509.h>
+
+#include "core/cert.h"
+#include "core/i18n.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/xades.h"
+#include "core/xml.h"
+
+#define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
+#define ALG_EXC_C14N "http://www.w3.org/2001/10/xml-exc-c14n#"
+#define ALG_EXC_C14N_COM "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+#define ALG_ENVELOPED "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+#define ALG_SHA1 "http://www.w3.org/2000/09/xmldsig#sha1"
+#define ALG_SHA256 "http://www.w3.org/2001/04/xmlenc#sha256"
+#define ALG_SHA512 "http://www.w3.org/2001/04/xmlenc#sha512"
+#define ALG_RSA_SHA1 "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+#define ALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+#define ALG_ECDSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+
+/* ---------- errors from xmlsec and libxml2 go to a buffer, never stderr */
+
+static char last_lib_error[512];
+
+static void
+xmlsec_error_cb(const char *file, int line, const char *func, const char *errorObject,
+		const char *errorSubject, int reason, const char *msg)
+{
+	(void)file;
+	(void)line;
+	if (last_lib_error[0])
+		return; /* keep the first, the root cause */
+	snprintf(last_lib_error, sizeof last_lib_error, "xmlsec %s: %s %s (%d) %s",
+		 func ? func : "", errorObject ? errorObject : "", errorSubject ? errorSubject : "",
+		 reason, msg ? msg : "");
+}
+
+bool
+xades_init(struct err *err)
+{
+	static int state; /* 0 not done, 1 ok, -1 failed */
+	if (state == 0) {
+		xml_init();
+		xmlSecErrorsSetCallback(xmlsec_error_cb);
+		state = (xmlSecInit() >= 0 && xmlSecCheckVersion() == 1 &&
+			 xmlSecCryptoAppInit(NULL) >= 0 && xmlSecCryptoInit() >= 0)
+				? 1
+				: -1;
+	}
+	if (state < 0)
+		return err_set(err, ERR_INTERNAL, _("Initialisation de xmlsec impossible."));
+	return true;
+}
+
+/* ---------- small helpers */
+
+static bool
+is_el(const xmlNode *n, const char *local, const char *ns)
+{
+	if (!n || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, local))
+		return false;
+	if (!ns)
+		return true;
+	return n->ns && n->ns->href && strcmp((const char *)n->ns->href, ns) == 0;
+}
+
+static bool
+is_xades_ns(const xmlNode *n)
+{
+	const char *h = n && n->ns ? (const char *)n->ns->href : "";
+	return !strcmp(h, XADES_NS_122) || !strcmp(h, XADES_NS_111) || !strcmp(h, XADES_NS_132);
+}
+
+static xmlNode *
+child_el(const xmlNode *parent, const char *local, const char *ns)
+{
+	for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+		if (is_el(c, local, ns))
+			return c;
+	return NULL;
+}
+
+/* Child in any XAdES namespace. */
+static xmlNode *
+child_xa(const xmlNode *parent, const char *local)
+{
+	for (xmlNode *c = parent ? parent->children : NULL; c; c = c->next)
+		if (is_el(c, local, NULL) && is_xades_ns(c))
+			return c;
+	return NULL;
+}
+
+/* Follows a path of XAdES children ("a/b/c"). */
+static xmlNode *
+xa_path(const xmlNode *n, const char *path)
+{
+	char buf[256];
+	str_copy(buf, sizeof buf, path);
+	char *save = NULL;
+	for (char *p = strtok_r(buf, "/", &save); p && n; p = strtok_r(NULL, "/", &save))
+		n = child_xa(n, p);
+	return (xmlNode *)n;
+}
+
+static char *
+text_of(const xmlNode *n)
+{
+	if (!n)
+		return NULL;
+	xmlChar *c = xmlNodeGetContent(n);
+	char *s = xstrdup(c ? (const char *)c : "");
+	xmlFree(c);
+	/* trim */
+	size_t a = 0, b = strlen(s);
+	while (a < b && isspace((unsigned char)s[a]))
+		a++;
+	while (b > a && isspace((unsigned char)s[b - 1]))
+		b--;
+	memmove(s, s + a, b - a);
+	s[b - a] = 0;
+	return s;
+}
+
+static char *
+attr_of(const xmlNode *n, const char *name)
+{
+	xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
+	char *s = v ? xstrdup((const char *)v) : NULL;
+	xmlFree(v);
+	return s;
+}
+
+static void
+copy_text(char *dst, size_t n, const xmlNode *node)
+{
+	char *t = text_of(node);
+	str_copy(dst, n, t ? t : "");
+	free(t);
+}
+
+static char *
+b64_encode(const unsigned char *data, size_t len, bool wrap)
+{
+	size_t enc_len = 4 * ((len + 2) / 3);
+	unsigned char *enc = xmalloc(enc_len + 1);
+	EVP_EncodeBlock(enc, data, (int)len);
+	if (!wrap)
+		return (char *)enc;
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < enc_len; i += 76) {
+		if (i)
+			sb_addc(&sb, '\n');
+		sb_addn(&sb, (const char *)enc + i, enc_len - i < 76 ? enc_len - i : 76);
+	}
+	free(enc);
+	return sb_take(&sb);
+}
+
+static bool
+b64_decode(const char *text, unsigned char **out, size_t *out_len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = text; *p; p++)
+		if (!isspace((unsigned char)*p))
+			sb_addc(&sb, *p);
+	size_t n = sb.len;
+	if (n == 0 || n % 4) {
+		sb_free(&sb);
+		return false;
+	}
+	unsigned char *buf = xmalloc(n);
+	int r = EVP_DecodeBlock(buf, (const unsigned char *)sb.data, (int)n);
+	if (r < 0) {
+		free(buf);
+		sb_free(&sb);
+		return false;
+	}
+	size_t len = (size_t)r;
+	if (sb.data[n - 1] == '=')
+		len--;
+	if (sb.data[n - 2] == '=')
+		len--;
+	sb_free(&sb);
+	*out = buf;
+	*out_len = len;
+	return true;
+}
+
+static bool
+read_whole_file(const char *path, size_t max, char **data, size_t *len, struct err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		err_set(err, ERR_IO, _("Impossible d'ouvrir « %s »."), path);
+		return err_detail(err, "%m");
+	}
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		return err_set(err, ERR_INPUT, _("« %s » est un dossier, pas un fichier."), path);
+	}
+	if (fstat(fileno(fp), &st) == 0 && (size_t)st.st_size > max) {
+		fclose(fp);
+		return err_set(err, ERR_INPUT,
+			       _("Le fichier « %s » est trop gros (%lld Mo, au plus %zu Mo)."), path,
+			       (long long)(st.st_size >> 20), max >> 20);
+	}
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		if (sb.len + n > max) {
+			fclose(fp);
+			sb_free(&sb);
+			return err_set(err, ERR_INPUT, _("Le fichier « %s » est trop gros (au plus %zu Mo)."),
+				       path, max >> 20);
+		}
+		sb_addn(&sb, buf, n);
+	}
+	bool bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		sb_free(&sb);
+		return err_set(err, ERR_IO, _("Erreur de lecture de « %s »."), path);
+	}
+	*len = sb.len;
+	*data = sb.data ? sb_take(&sb) : xstrdup("");
+	return true;
+}
+
+/* Parses the bytes of a PES safely: no DTD (so no entity, no bomb), no
+ * network. Keeps whitespace (it is part of what is signed). */
+static xmlDocPtr
+parse_safe(const char *data, size_t len, struct err *err)
+{
+	if (len == 0) {
+		err_set(err, ERR_INPUT, _("Le fichier est vide."));
+		return NULL;
+	}
+	if (len >= 2 && (((unsigned char)data[0] == 0xFE && (unsigned char)data[1] == 0xFF) ||
+			 ((unsigned char)data[0] == 0xFF && (unsigned char)data[1] == 0xFE))) {
+		err_set(err, ERR_INPUT, _("Encodage UTF-16 non pris en charge pour un PES."));
+		return NULL;
+	}
+	xmlDocPtr doc = xml_parse_mem_safe(data, len, err);
+	if (!doc)
+		return NULL;
+	return doc;
+}
+
+/* ---------- the PES structure */
+
+struct pes_targets {
+	xmlNode *root;
+	xmlNode **bord;    /* every Bordereau */
+	size_t n_bord;
+	size_t n_bord_with_id;
+	bool dematerialised;
+};
+
+static void
+pes_targets_free(struct pes_targets *t)
+{
+	free(t->bord);
+	memset(t, 0, sizeof *t);
+}
+
+static bool
+pes_find(xmlDocPtr doc, struct pes_targets *t, struct err *err)
+{
+	memset(t, 0, sizeof *t);
+	t->root = xmlDocGetRootElement(doc);
+	if (!t->root || !is_el(t->root, "PES_Aller", NULL))
+		return err_set(err, ERR_INPUT,
+			       _("Ce fichier n'est pas un PES Aller (élément racine <%s>)."),
+			       t->root ? (const char *)t->root->name : "?");
+	size_t cap = 0;
+	bool any_header = false;
+	t->dematerialised = true;
+	for (xmlNode *part = t->root->children; part; part = part->next) {
+		if (!is_el(part, "PES_DepenseAller", NULL) && !is_el(part, "PES_RecetteAller", NULL))
+			continue;
+		xmlNode *hdr = child_el(part, is_el(part, "PES_DepenseAller", NULL) ? "EnTeteDepense"
+										 : "EnTeteRecette",
+					NULL);
+		xmlNode *info = child_el(hdr, "InfoDematerialisee", NULL);
+		char *v = attr_of(info, "V");
+		any_header = true;
+		if (!v || strcmp(v, "1"))
+			t->dematerialised = false;
+		free(v);
+		for (xmlNode *b = part->children; b; b = b->next) {
+			if (!is_el(b, "Bordereau", NULL))
+				continue;
+			if (t->n_bord == cap) {
+				cap = cap ? 2 * cap : 16;
+				t->bord = xrealloc(t->bord, cap * sizeof *t->bord);
+			}
+			t->bord[t->n_bord++] = b;
+			if (xmlHasProp(b, (const xmlChar *)"Id"))
+				t->n_bord_with_id++;
+		}
+	}
+	if (!any_header)
+		t->dematerialised = false;
+	return true;
+}
+
+/* Registers every Id attribute as an XML ID (the PES has no DTD); a
+ * duplicate Id is an error (it would allow signature wrapping). */
+static bool
+register_ids(xmlDocPtr doc, xmlNode *node, struct err *err)
+{
+	for (xmlNode *n = node; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (xmlAttr *a = n->properties; a; a = a->next) {
+			if (strcmp((const char *)a->name, "Id") || a->ns)
+				continue;
+			xmlChar *v = xmlNodeListGetString(doc, a->children, 1);
+			if (!v)
+				continue;
+			xmlAttrPtr prev = xmlGetID(doc, v);
+			if (prev && prev != a) {
+				err_set(err, ERR_INPUT,
+					_("L'identifiant « %s » apparaît deux fois dans le fichier "
+					  "(éléments <%s> et <%s>) : fichier refusé."),
+					(const char *)v, (const char *)prev->parent->name,
+					(const char *)n->name);
+				xmlFree(v);
+				return false;
+			}
+			if (!prev)
+				xmlAddID(NULL, doc, v, a);
+			xmlFree(v);
+		}
+		if (!register_ids(doc, n->children, err))
+			return false;
+	}
+	return true;
+}
+
+static xmlNode *
+signature_child(const xmlNode *n)
+{
+	return child_el(n, "Signature", DSIG_NS);
+}
+
+/* The elements to sign, per Libersign's rule; fills *GLOBAL. */
+static bool
+choose_targets(struct pes_targets *t, xmlNode ***targets, size_t *n, bool *global,
+	       struct err *err)
+{
+	*targets = NULL;
+	*n = 0;
+	if (t->n_bord > 0 && t->n_bord_with_id == t->n_bord) {
+		for (size_t i = 0; i < t->n_bord; i++)
+			if (signature_child(t->bord[i])) {
+				char *id = attr_of(t->bord[i], "Id");
+				err_set(err, ERR_INPUT,
+					_("Le bordereau %s est déjà signé : une seule signature par "
+					  "élément (pas de co-signature)."),
+					id);
+				free(id);
+				return false;
+			}
+		*targets = xmalloc(t->n_bord * sizeof **targets);
+		memcpy(*targets, t->bord, t->n_bord * sizeof **targets);
+		*n = t->n_bord;
+		*global = false;
+		return true;
+	}
+	if (!xmlHasProp(t->root, (const xmlChar *)"Id"))
+		return err_set(err, ERR_INPUT,
+			       _("Ce PES ne contient pas d'identifiant valide : ni tous les bordereaux "
+				 "ni l'élément PES_Aller n'ont d'attribut Id. Signature impossible."));
+	if (signature_child(t->root))
+		return err_set(err, ERR_INPUT, _("Le fichier porte déjà une signature globale."));
+	for (size_t i = 0; i < t->n_bord; i++)
+		if (signature_child(t->bord[i]))
+			return err_set(err, ERR_INPUT,
+				       _("Des bordereaux sont déjà signés : pas de signature globale "
+					 "par-dessus (pas de sur-signature)."));
+	*targets = xmalloc(sizeof **targets);
+	(*targets)[0] = t->root;
+	*n = 1;
+	*global = true;
+	return true;
+}
+
+/* ---------- signing */
+
+/* A throwaway key of the right type: xmlsec needs a private key to run;
+ * its signature is replaced by the signer's (pes-signature.md §5). */
+static xmlSecKeyPtr
+dummy_key(enum signer_mech mech)
+{
+	EVP_PKEY *pk = NULL;
+	if (mech == SIGNER_ECDSA_SHA256)
+		pk = EVP_EC_gen("P-256");
+	else
+		pk = EVP_RSA_gen(1024);
+	if (!pk)
+		return NULL;
+	xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(pk);
+	if (!data) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	xmlSecKeyPtr key = xmlSecKeyCreate();
+	if (!key || xmlSecKeySetValue(key, data) < 0) {
+		xmlSecKeyDataDestroy(data);
+		if (key)
+			xmlSecKeyDestroy(key);
+		return NULL;
+	}
+	return key;
+}
+
+static xmlNode *
+add_xa(xmlNode *parent, xmlNs *ns, const char *name, const char *text)
+{
+	return text ? xmlNewTextChild(parent, ns, (const xmlChar *)name, (const xmlChar *)text)
+		    : xmlNewChild(parent, ns, (const xmlChar *)name, NULL);
+}
+
+static bool
+build_qualifying(xmlNode *sig, const char *sig_id, X509 *cert, const struct xades_sign_opts *o,
+		 time_t now, xmlNode **sp_out, struct err *err)
+{
+	xmlNode *obj = xmlSecTmplSignatureAddObject(sig, NULL, NULL, NULL);
+	if (!obj)
+		return err_set(err, ERR_INTERNAL, _("Construction de la signature impossible."));
+	xmlNs *ds = xmlSearchNsByHref(sig->doc, sig, (const xmlChar *)DSIG_NS);
+	xmlNode *qp = xmlNewChild(obj, NULL, (const xmlChar *)"QualifyingProperties", NULL);
+	xmlNs *xa = xmlNewNs(qp, (const xmlChar *)XADES_NS_122, (const xmlChar *)"xad");
+	xmlSetNs(qp, xa);
+	char target[300];
+	snprintf(target, sizeof target, "#%.256s", sig_id);
+	xmlSetProp(qp, (const xmlChar *)"Target", (const xmlChar *)target);
+	xmlNode *sp = add_xa(qp, xa, "SignedProperties", NULL);
+	char sp_id[300];
+	snprintf(sp_id, sizeof sp_id, "%.256s_SP", sig_id);
+	xmlAttr *a = xmlSetProp(sp, (const xmlChar *)"Id", (const xmlChar *)sp_id);
+	if (xmlGetID(sig->doc, (const xmlChar *)sp_id))
+		return err_set(err, ERR_INPUT, _("L'identifiant « %s » existe déjà dans le fichier."),
+			       sp_id);
+	xmlAddID(NULL, sig->doc, (const xmlChar *)sp_id, a);
+	xmlNode *ssp = add_xa(sp, xa, "SignedSignatureProperties", NULL);
+
+	char ts[32];
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	add_xa(ssp, xa, "SigningTime", ts);
+
+	xmlNode *c = add_xa(add_xa(ssp, xa, "SigningCertificate", NULL), xa, "Cert", NULL);
+	xmlNode *cd = add_xa(c, xa, "CertDigest", NULL);
+	xmlNode *dm = add_xa(cd, xa, "DigestMethod", NULL);
+	xmlSetProp(dm, (const xmlChar *)"Algorithm",
+		   (const xmlChar *)(o->certdigest_sha1 ? ALG_SHA1 : ALG_SHA256));
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	X509_digest(cert, o->certdigest_sha1 ? EVP_sha1() : EVP_sha256(), md, &mdlen);
+	char *b = b64_encode(md, mdlen, false);
+	add_xa(cd, xa, "DigestValue", b);
+	free(b);
+	xmlNode *is = add_xa(c, xa, "IssuerSerial", NULL);
+	char *iname = cert_name_rfc2253_java(X509_get_issuer_name(cert));
+	char *serial = cert_serial_decimal(cert);
+	add_xa(is, ds, "X509IssuerName", iname);
+	add_xa(is, ds, "X509SerialNumber", serial);
+	free(iname);
+	free(serial);
+
+	xmlNode *spi = add_xa(add_xa(ssp, xa, "SignaturePolicyIdentifier", NULL), xa,
+			      "SignaturePolicyId", NULL);
+	xmlNode *sid = add_xa(spi, xa, "SigPolicyId", NULL);
+	add_xa(sid, xa, "Identifier", XADES_POLICY_OID);
+	add_xa(sid, xa, "Description", XADES_POLICY_DESC);
+	xmlNode *sph = add_xa(spi, xa, "SigPolicyHash", NULL);
+	dm = add_xa(sph, xa, "DigestMethod", NULL);
+	xmlSetProp(dm, (const xmlChar *)"Algorithm", (const xmlChar *)ALG_SHA256);
+	add_xa(sph, xa, "DigestValue", XADES_POLICY_HASH);
+	add_xa(add_xa(add_xa(spi, xa, "SigPolicyQualifiers", NULL), xa, "SigPolicyQualifier", NULL),
+	       xa, "SPURI", XADES_POLICY_SPURI);
+
+	xmlNode *place = add_xa(ssp, xa, "SignatureProductionPlace", NULL);
+	if (o->city && *o->city)
+		add_xa(place, xa, "City", o->city);
+	if (o->postal_code && *o->postal_code)
+		add_xa(place, xa, "PostalCode", o->postal_code);
+	add_xa(place, xa, "CountryName", "France");
+	add_xa(add_xa(add_xa(ssp, xa, "SignerRole", NULL), xa, "ClaimedRoles", NULL), xa,
+	       "ClaimedRole", o->role && *o->role ? o->role : "Ordonnateur");
+	*sp_out = sp;
+	return true;
+}
+
+static bool
+sign_target(xmlNode *target, struct signer *signer, enum signer_mech mech, xmlSecKeyPtr dkey,
+	    const struct xades_sign_opts *o, time_t now, struct err *err)
+{
+	char *tid = attr_of(target, "Id");
+	if (!tid || strlen(tid) > 200) {
+		free(tid);
+		return err_set(err, ERR_INPUT, _("Identifiant d'élément absent ou trop long."));
+	}
+	char sig_id[256], uri[256], sp_uri[300];
+	snprintf(sig_id, sizeof sig_id, "%s_SIG_1", tid);
+	snprintf(uri, sizeof uri, "#%s", tid);
+	snprintf(sp_uri, sizeof sp_uri, "#%s_SP", sig_id);
+	free(tid);
+	if (xmlGetID(target->doc, (const xmlChar *)sig_id))
+		return err_set(err, ERR_INPUT, _("L'identifiant « %s » existe déjà dans le fichier."),
+			       sig_id);
+
+	xmlNode *sig = xmlSecTmplSignatureCreateNsPref(
+		target->doc, xmlSecTransformExclC14NId,
+		mech == SIGNER_ECDSA_SHA256 ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id,
+		(const xmlChar *)sig_id, (const xmlChar *)"ds");
+	if (!sig)
+		return err_set(err, ERR_INTERNAL, _("Construction de la signature impossible."));
+	xmlAddChild(target, sig);
+	xmlNode *ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL,
+						       (const xmlChar *)uri, NULL);
+	xmlNode *ref2 = xmlSecTmplSignatureAddReference(
+		sig, xmlSecTransformSha256Id, NULL, (const xmlChar *)sp_uri,
+		(const xmlChar *)XADES_NS_122 "SignedProperties");
+	if (!ref || !ref2 || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
+	    !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) ||
+	    !xmlSecTmplReferenceAddTransform(ref2, xmlSecTransformExclC14NId))
+		return err_set(err, ERR_INTERNAL, _("Construction de la signature impossible."));
+	xmlNode *sv = xmlSecFindChild(sig, xmlSecNodeSignatureValue, xmlSecDSigNs);
+	char sv_id[300];
+	snprintf(sv_id, sizeof sv_id, "%s_SV", sig_id);
+	xmlSetProp(sv, (const xmlChar *)"Id", (const xmlChar *)sv_id);
+	xmlNode *ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
+	xmlNode *sp;
+	if (!ki || !build_qualifying(sig, sig_id, signer_cert(signer), o, now, &sp, err))
+		return err->code ? false : err_set(err, ERR_INTERNAL, _("Construction de la signature impossible."));
+
+	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+	if (!ctx)
+		return err_set(err, ERR_INTERNAL, _("Contexte xmlsec impossible."));
+	ctx->signKey = xmlSecKeyDuplicate(dkey);
+	ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNATURE;
+	ctx->enabledReferenceUris = xmlSecTransformUriTypeSameDocument;
+	last_lib_error[0] = 0;
+	if (!ctx->signKey || xmlSecDSigCtxSign(ctx, sig) < 0) {
+		xmlSecDSigCtxDestroy(ctx);
+		err_set(err, ERR_INTERNAL, _("Le calcul des empreintes de la signature a échoué."));
+		return err_detail(err, "%s", last_lib_error);
+	}
+	xmlSecBufferPtr pre = xmlSecDSigCtxGetPreSignBuffer(ctx);
+	if (!pre || xmlSecBufferGetSize(pre) == 0) {
+		xmlSecDSigCtxDestroy(ctx);
+		return err_set(err, ERR_INTERNAL, _("SignedInfo canonique introuvable."));
+	}
+	unsigned char *sigval = NULL;
+	size_t siglen = 0;
+	bool ok = signer_sign(signer, mech, xmlSecBufferGetData(pre), xmlSecBufferGetSize(pre),
+			      &sigval, &siglen, err);
+	xmlSecDSigCtxDestroy(ctx);
+	if (!ok)
+		return false;
+	char *b = b64_encode(sigval, siglen, true);
+	free(sigval);
+	xmlNodeSetContent(sv, (const xmlChar *)b);
+	free(b);
+
+	/* KeyInfo: the signer certificate only, no chain */
+	unsigned char *der;
+	size_t der_len;
+	if (!cert_der(signer_cert(signer), &der, &der_len))
+		return err_set(err, ERR_INTERNAL, _("Certificat illisible."));
+	b = b64_encode(der, der_len, true);
+	free(der);
+	xmlNs *ds = xmlSearchNsByHref(sig->doc, sig, (const xmlChar *)DSIG_NS);
+	xmlNode *x5 = xmlNewChild(ki, ds, (const xmlChar *)"X509Data", NULL);
+	xmlNewTextChild(x5, ds, (const xmlChar *)"X509Certificate", (const xmlChar *)b);
+	free(b);
+	(void)sp;
+	return true;
+}
+
+/* Preorder index of every element, for the byte scanner. */
+static void
+element_index(xmlNode *n, size_t *counter, xmlNode **targets, size_t nt, size_t *idx)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		size_t me = (*counter)++;
+		for (size_t i = 0; i < nt; i++)
+			if (targets[i] == n)
+				idx[i] = me;
+		element_index(n->children, counter, targets, nt, idx);
+	}
+}
+
+static const char *
+find_str(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+	const char *r = memmem(p, (size_t)(end - p), s, n);
+	return r ? r + n : NULL;
+}
+
+/* Finds, in the original bytes, the offset of the end tag of the elements
+ * whose preorder indexes are in IDX (N of them); false if the bytes do
+ * not have the structure the parser saw. */
+static bool
+scan_end_tags(const char *data, size_t len, const size_t *idx, size_t n, size_t *off)
+{
+	const char *p = data, *end = data + len;
+	size_t counter = 0, depth = 0, cap = 64, found = 0;
+	size_t *stack = xmalloc(cap * sizeof *stack);
+	for (size_t i = 0; i < n; i++)
+		off[i] = (size_t)-1;
+	while (p && p < end) {
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+		if (!lt || lt + 1 >= end)
+			break;
+		if (lt[1] == '?') {
+			p = find_str(lt, end, "?>");
+		} else if (lt[1] == '!') {
+			if (end - lt >= 4 && !memcmp(lt, "<!--", 4))
+				p = find_str(lt + 4, end, "-->");
+			else if (end - lt >= 9 && !memcmp(lt, "<![CDATA[", 9))
+				p = find_str(lt, end, "]]>");
+			else
+				p = find_str(lt, end, ">");
+		} else if (lt[1] == '/') {
+			if (depth == 0)
+				break;
+			size_t me = stack[--depth];
+			for (size_t i = 0; i < n; i++)
+				if (idx[i] == me) {
+					off[i] = (size_t)(lt - data);
+					found++;
+				}
+			p = find_str(lt, end, ">");
+		} else {
+			/* start tag: find its '>' outside quoted attribute values */
+			const char *q = lt + 1;
+			char quote = 0;
+			while (q < end && (quote || *q != '>')) {
+				if (quote && *q == quote)
+					quote = 0;
+				else if (!quote && (*q == '"' || *q == '\''))
+					quote = *q;
+				q++;
+			}
+			if (q >= end)
+				break;
+			size_t me = counter++;
+			if (q[-1] != '/') {
+				if (depth == cap) {
+					cap *= 2;
+					stack = xrealloc(stack, cap * sizeof *stack);
+				}
+				stack[depth++] = me;
+			}
+			p = q + 1;
+		}
+	}
+	free(stack);
+	return found == n;
+}
+
+static char *
+serialize_node(xmlNode *n, const char *encoding, size_t *len)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlSaveCtxtPtr sc = xmlSaveToBuffer(buf, encoding, XML_SAVE_NO_DECL | XML_SAVE_AS_XML);
+	if (!sc) {
+		xmlBufferFree(buf);
+		return NULL;
+	}
+	xmlSaveTree(sc, n);
+	xmlSaveClose(sc);
+	*len = (size_t)xmlBufferLength(buf);
+	char *s = xstrndup((const char *)xmlBufferContent(buf), *len);
+	xmlBufferFree(buf);
+	return s;
+}
+
+struct prepared {
+	char *data;
+	size_t len;
+	xmlDocPtr doc;
+	struct pes_targets t;
+	xmlNode **targets;
+	size_t n_targets;
+	bool global;
+};
+
+static void
+prepared_free(struct prepared *p)
+{
+	free(p->targets);
+	pes_targets_free(&p->t);
+	if (p->doc)
+		xmlFreeDoc(p->doc);
+	memset(p, 0, sizeof *p);
+}
+
+static bool
+prepare(const char *data, size_t len, struct prepared *p, struct err *err)
+{
+	memset(p, 0, sizeof *p);
+	if (!xades_init(err))
+		return false;
+	p->doc = parse_safe(data, len, err);
+	if (!p->doc)
+		return false;
+	if (!pes_find(p->doc, &p->t, err) || !register_ids(p->doc, p->doc->children, err) ||
+	    !choose_targets(&p->t, &p->targets, &p->n_targets, &p->global, err)) {
+		prepared_free(p);
+		return false;
+	}
+	return true;
+}
+
+bool
+xades_plan_file(const char *in, struct xades_plan *plan, struct err *err)
+{
+	char *data;
+	size_t len;
+	memset(plan, 0, sizeof *plan);
+	if (!read_whole_file(in, XADES_MAX_BYTES, &data, &len, err))
+		return false;
+	struct prepared p;
+	bool ok = prepare(data, len, &p, err);
+	if (ok) {
+		plan->global = p.global;
+		plan->n_targets = p.n_targets;
+		plan->dematerialised = p.t.dematerialised;
+		char *id = attr_of(p.t.root, "Id");
+		str_copy(plan->root_id, sizeof plan->root_id, id ? id : "");
+		free(id);
+		prepared_free(&p);
+	}
+	free(data);
+	return ok;
+}
+
+bool
+xades_sign_mem(const char *data, size_t len, struct signer *signer,
+	       const struct xades_sign_opts *opts, char **out, size_t *out_len, size_t *n_signed,
+	       struct err *err)
+{
+	static const struct xades_sign_opts defaults = { 0 };
+	const struct xades_sign_opts *o = opts ? opts : &defaults;
+	struct prepared p;
+	*out = NULL;
+	*out_len = 0;
+	if (n_signed)
+		*n_signed = 0;
+	if (!prepare(data, len, &p, err))
+		return false;
+	if (!p.t.dematerialised && !o->allow_not_dematerialised) {
+		prepared_free(&p);
+		return err_set(err, ERR_INPUT,
+			       _("InfoDematerialisee est absent ou à 0 dans ce PES : la DGFiP rejette "
+				 "un flux signé dans ce cas. Confirmez pour signer quand même."));
+	}
+	for (const char *s = o->city; s; s = NULL)
+		if (!xmlCheckUTF8((const xmlChar *)s))
+			goto bad_utf8;
+	for (const char *s = o->role; s; s = NULL)
+		if (!xmlCheckUTF8((const xmlChar *)s))
+			goto bad_utf8;
+	enum signer_mech mech;
+	if (!signer_default_mech(signer, &mech, err)) {
+		prepared_free(&p);
+		return false;
+	}
+
+	size_t *idx = xcalloc(p.n_targets, sizeof *idx), *off = xcalloc(p.n_targets, sizeof *off);
+	size_t counter = 0;
+	element_index(p.doc->children, &counter, p.targets, p.n_targets, idx);
+	bool ok = scan_end_tags(data, len, idx, p.n_targets, off);
+	if (!ok)
+		err_set(err, ERR_INPUT, _("Structure du fichier inattendue : signature impossible."));
+	xmlSecKeyPtr dkey = ok ? dummy_key(mech) : NULL;
+	if (ok && !dkey)
+		ok = err_set(err, ERR_INTERNAL, _("Clé de travail xmlsec impossible."));
+	time_t now = o->signing_time ? o->signing_time : time(NULL);
+	for (size_t i = 0; ok && i < p.n_targets; i++) {
+		ok = sign_target(p.targets[i], signer, mech, dkey, o, now, err);
+		if (ok && o->progress)
+			o->progress(o->progress_data, i + 1, p.n_targets);
+	}
+	if (dkey)
+		xmlSecKeyDestroy(dkey);
+
+	/* splice each signature before its element's end tag */
+	struct strbuf sb = STRBUF_INIT;
+	const char *enc = p.doc->encoding ? (const char *)p.doc->encoding : "UTF-8";
+	size_t pos = 0;
+	for (size_t i = 0; ok && i < p.n_targets; i++) {
+		size_t k = 0; /* targets are in document order: offsets increase */
+		if (i && off[i] < off[i - 1]) {
+			ok = err_set(err, ERR_INTERNAL, _("Ordre des éléments inattendu."));
+			break;
+		}
+		xmlNode *sig = signature_child(p.targets[i]);
+		size_t slen;
+		char *s = sig ? serialize_node(sig, enc, &slen) : NULL;
+		if (!s) {
+			ok = err_set(err, ERR_INTERNAL, _("Écriture de la signature impossible (encodage %s)."),
+				     enc);
+			break;
+		}
+		sb_addn(&sb, data + pos, off[i] - pos);
+		sb_addn(&sb, s, slen);
+		pos = off[i];
+		free(s);
+		(void)k;
+	}
+	free(idx);
+	free(off);
+	size_t n_targets = p.n_targets;
+	prepared_free(&p);
+	if (!ok) {
+		sb_free(&sb);
+		return false;
+	}
+	sb_addn(&sb, data + pos, len - pos);
+
+	/* verify what will be written, with the XAdES checks */
+	struct xades_report rep;
+	if (!xades_verify_mem(sb.data, sb.len, NULL, &rep, err)) {
+		sb_free(&sb);
+		return false;
+	}
+	bool good = rep.all_valid && rep.n_sigs == n_targets;
+	if (!good) {
+		err_set(err, ERR_INTERNAL,
+			_("La signature produite ne se vérifie pas : fichier non écrit."));
+		for (size_t i = 0; i < rep.n_sigs; i++)
+			if (!rep.sigs[i].valid) {
+				err_detail(err, "%s: %s", rep.sigs[i].target, rep.sigs[i].problem);
+				break;
+			}
+	}
+	xades_report_free(&rep);
+	if (!good) {
+		sb_free(&sb);
+		return false;
+	}
+	*out_len = sb.len;
+	*out = sb_take(&sb);
+	if (n_signed)
+		*n_signed = n_targets;
+	return true;
+bad_utf8:
+	prepared_free(&p);
+	return err_set(err, ERR_INPUT, _("Texte invalide (UTF-8 attendu) pour la ville ou le rôle."));
+}
+
+bool
+xades_sign_file(const char *in, const char *out, struct signer *signer,
+		const struct xades_sign_opts *opts, size_t *n_signed, struct err *err)
+{
+	char *data, *res;
+	size_t len, res_len;
+	if (!read_whole_file(in, XADES_MAX_BYTES, &data, &len, err))
+		return false;
+	bool ok = xades_sign_mem(data, len, signer, opts, &res, &res_len, n_signed, err);
+	free(data);
+	if (!ok)
+		return false;
+	struct strbuf tmp = STRBUF_INIT;
+	sb_printf(&tmp, "%s.tmp.%ld", out, (long)getpid());
+	FILE *fp = fopen(sb_str(&tmp), "wb");
+	ok = fp && fwrite(res, 1, res_len, fp) == res_len;
+	ok = fp && fclose(fp) == 0 && ok;
+	free(res);
+	if (ok && rename(sb_str(&tmp), out) != 0)
+		ok = false;
+	if (!ok) {
+		err_set(err, ERR_IO, _("Impossible d'écrire « %s »."), out);
+		err_detail(err, "%m");
+		unlink(sb_str(&tmp));
+	}
+	sb_free(&tmp);
+	return ok;
+}
+
+/* ---------- verification */
+
+static void
+add_msg(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void
+add_msg(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	if (l + 3 >= n)
+		return;
+	if (l) {
+		buf[l++] = ';';
+		buf[l++] = ' ';
+		buf[l] = 0;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, n - l, fmt, ap);
+	va_end(ap);
+}
+
+static void
+fail_sig(struct xades_sig_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+fail_sig(struct xades_sig_result *r, const char *fmt, ...)
+{
+	char tmp[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	r->valid = false;
+	add_msg(r->problem, sizeof r->problem, "%s", tmp);
+}
+
+static void
+collect_signatures(xmlNode *n, xmlNode ***out, size_t *count, size_t *cap)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_el(n, "Signature", DSIG_NS)) {
+			if (*count == *cap) {
+				*cap = *cap ? 2 * *cap : 8;
+				*out = xrealloc(*out, *cap * sizeof **out);
+			}
+			(*out)[(*count)++] = n;
+			continue; /* no nested signature */
+		}
+		collect_signatures(n->children, out, count, cap);
+	}
+}
+
+static bool
+is_ancestor(const xmlNode *anc, const xmlNode *n)
+{
+	for (; n; n = n->parent)
+		if (n == anc)
+			return true;
+	return false;
+}
+
+static bool
+time_parse_utc(const char *s, time_t *t)
+{
+	/* YYYY-MM-DDThh:mm:ss[.fff]Z */
+	struct tm tm = { 0 };
+	int consumed = 0;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tm.tm_sec, &consumed) != 6 || consumed != 19)
+		return false;
+	const char *p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (strcmp(p, "Z"))
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*t = timegm(&tm);
+	return true;
+}
+
+static char *
+strip_spaces(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (; s && *s; s++)
+		if (!isspace((unsigned char)*s))
+			sb_addc(&sb, *s);
+	return sb.data ? sb_take(&sb) : xstrdup("");
+}
+
+/* Checks SignedInfo: algorithms allowed, references pointing exactly at
+ * the parent element and at this signature's SignedProperties. */
+static void
+check_signed_info(xmlNode *sig, xmlNode *parent, bool parent_is_root, xmlNode **sp_out,
+		  struct xades_sig_result *r)
+{
+	*sp_out = NULL;
+	xmlNode *si = child_el(sig, "SignedInfo", DSIG_NS);
+	if (!si) {
+		fail_sig(r, _("SignedInfo absent"));
+		return;
+	}
+	char *c14n = attr_of(child_el(si, "CanonicalizationMethod", DSIG_NS), "Algorithm");
+	if (!c14n || (strcmp(c14n, ALG_EXC_C14N) && strcmp(c14n, ALG_EXC_C14N_COM)))
+		fail_sig(r, _("canonicalisation non exclusive (%s) refusée"), c14n ? c14n : "?");
+	free(c14n);
+	char *sm = attr_of(child_el(si, "SignatureMethod", DSIG_NS), "Algorithm");
+	if (sm && !strcmp(sm, ALG_RSA_SHA256))
+		str_copy(r->algorithm, sizeof r->algorithm, "rsa-sha256");
+	else if (sm && !strcmp(sm, ALG_ECDSA_SHA256))
+		str_copy(r->algorithm, sizeof r->algorithm, "ecdsa-sha256");
+	else if (sm && !strcmp(sm, ALG_RSA_SHA1)) {
+		str_copy(r->algorithm, sizeof r->algorithm, "rsa-sha1");
+		r->compliant = false;
+		add_msg(r->remarks, sizeof r->remarks,
+			_("signature SHA-1 : non conforme à la politique DGFiP (refusée par Hélios "
+			  "depuis le 1er septembre 2018)"));
+	} else {
+		fail_sig(r, _("algorithme de signature non accepté (%s)"), sm ? sm : "?");
+	}
+	free(sm);
+
+	char *pid = attr_of(parent, "Id");
+	bool found_target = false;
+	int n_refs = 0;
+	for (xmlNode *ref = si->children; ref; ref = ref->next) {
+		if (!is_el(ref, "Reference", DSIG_NS))
+			continue;
+		n_refs++;
+		char *uri = attr_of(ref, "URI");
+		xmlNode *tr = child_el(ref, "Transforms", DSIG_NS);
+		for (xmlNode *t = tr ? tr->children : NULL; t; t = t->next) {
+			if (!is_el(t, "Transform", DSIG_NS))
+				continue;
+			char *alg = attr_of(t, "Algorithm");
+			if (!alg || (strcmp(alg, ALG_ENVELOPED) && strcmp(alg, ALG_EXC_C14N) &&
+				     strcmp(alg, ALG_EXC_C14N_COM)))
+				fail_sig(r, _("transformation non acceptée (%s)"), alg ? alg : "?");
+			free(alg);
+		}
+		char *dm = attr_of(child_el(ref, "DigestMethod", DSIG_NS), "Algorithm");
+		if (dm && !strcmp(dm, ALG_SHA1) && r->compliant) {
+			r->compliant = false;
+			add_msg(r->remarks, sizeof r->remarks, _("empreintes SHA-1 : non conformes à la politique DGFiP"));
+		} else if (!dm || (strcmp(dm, ALG_SHA1) && strcmp(dm, ALG_SHA256) && strcmp(dm, ALG_SHA512))) {
+			fail_sig(r, _("algorithme d'empreinte non accepté (%s)"), dm ? dm : "?");
+		}
+		free(dm);
+		if (!uri) {
+			fail_sig(r, _("référence sans URI"));
+		} else if ((pid && uri[0] == '#' && !strcmp(uri + 1, pid)) ||
+			   (parent_is_root && uri[0] == 0)) {
+			if (found_target)
+				fail_sig(r, _("élément signé référencé deux fois"));
+			found_target = true;
+		} else if (uri[0] == '#') {
+			xmlAttrPtr a = xmlGetID(sig->doc, (const xmlChar *)uri + 1);
+			xmlNode *el = a ? a->parent : NULL;
+			if (el && is_el(el, "SignedProperties", NULL) && is_xades_ns(el) &&
+			    is_ancestor(sig, el))
+				*sp_out = el;
+			else
+				fail_sig(r, _("la référence %s ne désigne ni l'élément qui contient la "
+					      "signature ni ses propriétés signées"),
+					 uri);
+		} else {
+			fail_sig(r, _("référence externe refusée (%s)"), uri);
+		}
+		free(uri);
+	}
+	free(pid);
+	if (!found_target)
+		fail_sig(r, _("la signature ne couvre pas l'élément qui la contient (signature "
+			      "déplacée ?)"));
+	if (!*sp_out)
+		fail_sig(r, _("propriétés signées XAdES (SignedProperties) non référencées"));
+}
+
+static void
+check_xades(xmlNode *sig, xmlNode *sp, X509 *cert, struct xades_sig_result *r, time_t *signing_t)
+{
+	*signing_t = 0;
+	char *sig_id = attr_of(sig, "Id");
+	xmlNode *qp = sp ? sp->parent : NULL;
+	char *target = attr_of(qp, "Target");
+	if (sig_id && target && strcmp(target, sig_id) && !(target[0] == '#' && !strcmp(target + 1, sig_id)))
+		fail_sig(r, _("QualifyingProperties ne désigne pas cette signature"));
+	free(sig_id);
+	free(target);
+	xmlNode *ssp = child_xa(sp, "SignedSignatureProperties");
+	if (!ssp) {
+		fail_sig(r, _("SignedSignatureProperties absent"));
+		return;
+	}
+	copy_text(r->signing_time, sizeof r->signing_time, child_xa(ssp, "SigningTime"));
+	if (!r->signing_time[0])
+		fail_sig(r, _("date de signature (SigningTime) absente"));
+	else if (!time_parse_utc(r->signing_time, signing_t))
+		fail_sig(r, _("date de signature mal formée (UTC « Z » attendu) : %s"), r->signing_time);
+
+	xmlNode *certn = xa_path(ssp, "SigningCertificate/Cert");
+	if (!certn) {
+		fail_sig(r, _("SigningCertificate absent"));
+	} else if (cert) {
+		xmlNode *cd = child_xa(certn, "CertDigest");
+		char *alg = attr_of(child_xa(cd, "DigestMethod"), "Algorithm");
+		char *val = text_of(child_xa(cd, "DigestValue"));
+		const EVP_MD *md = !alg ? NULL : !strcmp(alg, ALG_SHA1) ? EVP_sha1()
+					     : !strcmp(alg, ALG_SHA256) ? EVP_sha256()
+					     : !strcmp(alg, ALG_SHA512) ? EVP_sha512() : NULL;
+		unsigned char dg[EVP_MAX_MD_SIZE], *got = NULL;
+		unsigned int dlen = 0;
+		size_t glen = 0;
+		if (!md)
+			fail_sig(r, _("algorithme de CertDigest inconnu"));
+		else if (!val || !b64_decode(val, &got, &glen) || !X509_digest(cert, md, dg, &dlen) ||
+			 glen != dlen || memcmp(got, dg, dlen))
+			fail_sig(r, _("l'empreinte du certificat (CertDigest) ne correspond pas au "
+				      "certificat de la signature"));
+		free(got);
+		free(alg);
+		free(val);
+		xmlNode *is = child_xa(certn, "IssuerSerial");
+		char *sn = text_of(child_el(is, "X509SerialNumber", DSIG_NS));
+		char *in = text_of(child_el(is, "X509IssuerName", DSIG_NS));
+		char *mine = cert_serial_decimal(cert);
+		if (!sn || strcmp(sn, mine))
+			fail_sig(r, _("le numéro de série (IssuerSerial) ne correspond pas au certificat"));
+		char *java = cert_name_rfc2253_java(X509_get_issuer_name(cert));
+		char ossl[1024];
+		BIO *b = BIO_new(BIO_s_mem());
+		X509_NAME_print_ex(b, X509_get_issuer_name(cert), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+		int l = BIO_read(b, ossl, sizeof ossl - 1);
+		ossl[l > 0 ? l : 0] = 0;
+		BIO_free(b);
+		char *a1 = strip_spaces(in), *a2 = strip_spaces(java), *a3 = strip_spaces(ossl);
+		if (strcasecmp(a1, a2) && strcasecmp(a1, a3))
+			add_msg(r->remarks, sizeof r->remarks,
+				_("nom de l'émetteur (X509IssuerName) écrit autrement que dans le certificat"));
+		free(a1);
+		free(a2);
+		free(a3);
+		free(java);
+		free(mine);
+		free(sn);
+		free(in);
+	}
+
+	xmlNode *spid = xa_path(ssp, "SignaturePolicyIdentifier/SignaturePolicyId");
+	copy_text(r->policy, sizeof r->policy, xa_path(spid, "SigPolicyId/Identifier"));
+	if (!r->policy[0]) {
+		add_msg(r->remarks, sizeof r->remarks, _("aucune politique de signature (préconisée)"));
+	} else {
+		char *h = text_of(xa_path(spid, "SigPolicyHash/DigestValue"));
+		if (strstr(r->policy, "1.2.250.1.131.1.5.18.21.1.7") && h &&
+		    strncmp(h, XADES_POLICY_HASH, strlen(XADES_POLICY_HASH) - 1))
+			add_msg(r->remarks, sizeof r->remarks,
+				_("empreinte de la politique différente de celle du document publié"));
+		if (strstr(r->policy, "1.2.250.1.131.1.5.18.21.1.4")) {
+			r->compliant = false;
+			add_msg(r->remarks, sizeof r->remarks, _("ancienne politique DGFiP (.1.4)"));
+		}
+		free(h);
+	}
+	copy_text(r->role, sizeof r->role, xa_path(ssp, "SignerRole/ClaimedRoles/ClaimedRole"));
+	if (!r->role[0])
+		fail_sig(r, _("qualité du signataire (ClaimedRole) absente"));
+}
+
+static void
+verify_one(xmlNode *sig, struct pes_targets *t, xmlSecKeysMngrPtr mngr,
+	   const struct xades_verify_opts *opts, struct xades_sig_result *r)
+{
+	r->valid = true;
+	r->compliant = true;
+	xmlNode *parent = sig->parent;
+	bool is_root = parent == t->root;
+	char *pid = attr_of(parent, "Id");
+	if (is_root)
+		snprintf(r->target, sizeof r->target, _("fichier entier (PES_Aller %s)"), pid ? pid : "");
+	else if (is_el(parent, "Bordereau", NULL))
+		snprintf(r->target, sizeof r->target, _("bordereau %s"), pid ? pid : _("(sans Id)"));
+	else {
+		snprintf(r->target, sizeof r->target, _("élément <%s>"), (const char *)parent->name);
+		fail_sig(r, _("signature placée ailleurs que dans un bordereau ou à la racine"));
+	}
+	free(pid);
+
+	xmlNode *sp;
+	check_signed_info(sig, parent, is_root, &sp, r);
+	if (!r->valid) {
+		/* do not even hand a wrongly shaped signature to xmlsec */
+		return;
+	}
+
+	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(mngr);
+	if (!ctx) {
+		fail_sig(r, _("contexte xmlsec impossible"));
+		return;
+	}
+	ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_DONT_VERIFY_CERTS;
+	ctx->keyInfoReadCtx.maxRetrievalMethodLevel = 0;
+	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument;
+	xmlSecTransformId ref_tr[] = { xmlSecTransformEnvelopedId, xmlSecTransformExclC14NId,
+				       xmlSecTransformExclC14NWithCommentsId, xmlSecTransformSha1Id,
+				       xmlSecTransformSha256Id, xmlSecTransformSha512Id };
+	xmlSecTransformId sig_tr[] = { xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId,
+				       xmlSecTransformRsaSha1Id, xmlSecTransformRsaSha256Id,
+				       xmlSecTransformEcdsaSha256Id };
+	for (size_t i = 0; i < sizeof ref_tr / sizeof ref_tr[0]; i++)
+		xmlSecDSigCtxEnableReferenceTransform(ctx, ref_tr[i]);
+	for (size_t i = 0; i < sizeof sig_tr / sizeof sig_tr[0]; i++)
+		xmlSecDSigCtxEnableSignatureTransform(ctx, sig_tr[i]);
+	last_lib_error[0] = 0;
+	int rc = xmlSecDSigCtxVerify(ctx, sig);
+	X509 *cert = NULL;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	if (ctx->signKey) {
+		xmlSecKeyDataPtr xd = xmlSecKeyGetData(ctx->signKey, xmlSecOpenSSLKeyDataX509Id);
+		X509 *c = xd ? xmlSecOpenSSLKeyDataX509GetKeyCert(xd) : NULL;
+		if (c)
+			cert = X509_dup(c);
+		for (xmlSecSize i = 0; xd && i < xmlSecOpenSSLKeyDataX509GetCertsSize(xd); i++) {
+			X509 *o = xmlSecOpenSSLKeyDataX509GetCert(xd, i);
+			if (o && o != c)
+				sk_X509_push(chain, X509_dup(o));
+		}
+	}
+	if (rc < 0 || ctx->status != xmlSecDSigStatusSucceeded) {
+		size_t n = ctx->signedInfoReferences.use ? xmlSecPtrListGetSize(&ctx->signedInfoReferences) : 0;
+		size_t good = 0;
+		for (size_t i = 0; i < n; i++) {
+			xmlSecDSigReferenceCtxPtr rc2 = xmlSecPtrListGetItem(&ctx->signedInfoReferences, i);
+			if (rc2 && rc2->status == xmlSecDSigStatusSucceeded)
+				good++;
+		}
+		if (!ctx->signKey)
+			fail_sig(r, _("certificat du signataire introuvable dans la signature"));
+		else
+			fail_sig(r, _("signature cryptographiquement invalide : le contenu a été modifié "
+				      "après la signature"));
+		if (last_lib_error[0])
+			log_debug("%s", last_lib_error);
+	}
+	xmlSecDSigCtxDestroy(ctx);
+
+	if (cert) {
+		struct cert_info ci;
+		cert_describe(cert, &ci);
+		str_copy(r->signer, sizeof r->signer, ci.holder);
+		str_copy(r->issuer, sizeof r->issuer, ci.issuer_cn);
+	}
+	time_t st = 0;
+	if (sp)
+		check_xades(sig, sp, cert, r, &st);
+	if (cert && opts && opts->ca_path) {
+		struct err e = { 0 };
+		bool revoked;
+		if (!cert_verify_chain(cert, chain, opts->ca_path, opts->crl_path, st, &revoked, &e))
+			fail_sig(r, _("certificat : %s"), e.msg);
+	}
+	if (cert) {
+		struct cert_info ci;
+		cert_describe(cert, &ci);
+		if (ci.has_key_usage && !ci.non_repudiation)
+			add_msg(r->remarks, sizeof r->remarks,
+				_("certificat sans usage « non-répudiation »"));
+	}
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(cert);
+}
+
+bool
+xades_verify_mem(const char *data, size_t len, const struct xades_verify_opts *opts,
+		 struct xades_report *rep, struct err *err)
+{
+	memset(rep, 0, sizeof *rep);
+	if (!xades_init(err))
+		return false;
+	xmlDocPtr doc = parse_safe(data, len, err);
+	if (!doc)
+		return false;
+	struct pes_targets t;
+	if (!pes_find(doc, &t, err) || !register_ids(doc, doc->children, err)) {
+		pes_targets_free(&t);
+		xmlFreeDoc(doc);
+		return false;
+	}
+	xmlNode **sigs = NULL;
+	size_t n = 0, cap = 0;
+	collect_signatures(doc->children, &sigs, &n, &cap);
+	xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
+	if (!mngr || xmlSecCryptoAppDefaultKeysMngrInit(mngr) < 0) {
+		if (mngr)
+			xmlSecKeysMngrDestroy(mngr);
+		free(sigs);
+		pes_targets_free(&t);
+		xmlFreeDoc(doc);
+		return err_set(err, ERR_INTERNAL, _("Gestionnaire de clés xmlsec impossible."));
+	}
+	rep->sigs = xcalloc(n ? n : 1, sizeof *rep->sigs);
+	rep->n_sigs = n;
+	rep->all_valid = n > 0;
+	bool global = false;
+	for (size_t i = 0; i < n; i++) {
+		verify_one(sigs[i], &t, mngr, opts, &rep->sigs[i]);
+		if (!rep->sigs[i].valid)
+			rep->all_valid = false;
+		if (sigs[i]->parent == t.root)
+			global = true;
+	}
+	rep->n_bordereaux = t.n_bord;
+	for (size_t i = 0; !global && i < t.n_bord; i++) {
+		if (signature_child(t.bord[i]))
+			continue;
+		rep->n_unsigned++;
+		char *id = attr_of(t.bord[i], "Id");
+		if (strlen(rep->unsigned_ids) + 40 < sizeof rep->unsigned_ids)
+			add_msg(rep->unsigned_ids, sizeof rep->unsigned_ids, "%s", id ? id : "?");
+		free(id);
+	}
+	xmlSecKeysMngrDestroy(mngr);
+	free(sigs);
+	pes_targets_free(&t);
+	xmlFreeDoc(doc);
+	return true;
+}
+
+bool
+xades_verify_file(const char *path, const struct xades_verify_opts *opts,
+		  struct xades_report *rep, struct err *err)
+{
+	char *data;
+	size_t len;
+	memset(rep, 0, sizeof *rep);
+	if (!read_whole_file(path, XADES_MAX_BYTES, &data, &len, err))
+		return false;
+	bool ok = xades_verify_mem(data, len, opts, rep, err);
+	free(data);
+	return ok;
+}
+
+void
+xades_report_free(struct xades_report *rep)
+{
+	free(rep->sigs);
+	memset(rep, 0, sizeof *rep);
+}
