@@ -8,6 +8,7 @@
 #include "core/form.h"
 #include "core/i18n.h"
 #include "core/strbuf.h"
+#include "core/validate.h"
 
 /* Parses one file; errors appended to ERRS. */
 static int
@@ -92,7 +93,8 @@ forms_list(struct cli *cli, const char *dir)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct form_def *f = s->defs[i];
-		printf("%-20s %-16s %s\n", f->id, f->family, f->name);
+		int pad = 16 - (int)utf8_length(f->family);
+		printf("%-20s %s%*s %s\n", f->id, f->family, pad > 0 ? pad : 0, "", f->name);
 	}
 	form_set_free(&s);
 	return EXIT_OK;

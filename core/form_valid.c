@@ -159,6 +159,20 @@ sum_of(const struct form_list *l, form_value_fn get, void *ctx, long long *out)
 	return true;
 }
 
+/* A check applies only when every field it names is shown. */
+static bool
+check_applies(const struct form_def *f, const struct form_check *c, form_value_fn get, void *ctx)
+{
+	const struct form_list *sides[] = { &c->left, &c->right };
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < sides[s]->n; i++) {
+			const struct form_field *fd = form_field_find(f, sides[s]->v[i]);
+			if (fd && !form_field_shown(f, fd, get, ctx))
+				return false;
+		}
+	return true;
+}
+
 static bool
 run_check(const struct form_check *c, form_value_fn get, void *ctx, struct err *err)
 {
@@ -201,7 +215,8 @@ form_validate_all(const struct form_def *f, form_value_fn get, void *ctx, struct
 			return false;
 	}
 	for (size_t i = 0; i < f->nchecks; i++)
-		if (!run_check(&f->checks[i], get, ctx, err))
+		if (check_applies(f, &f->checks[i], get, ctx) &&
+		    !run_check(&f->checks[i], get, ctx, err))
 			return false;
 	return true;
 }

@@ -65,18 +65,10 @@ parse_quoted(const char *s, size_t len, size_t *i, struct strbuf *out, char *msg
 	size_t j = *i + 1;
 	sb_addn(out, "", 0);
 	while (j < len && s[j] != '"') {
-		if (s[j] == '\\') {
-			if (j + 1 < len && (s[j + 1] == '"' || s[j + 1] == '\\')) {
-				sb_addc(out, s[j + 1]);
-				j += 2;
-				continue;
-			}
-			if (j + 1 < len)
-				snprintf(msg, msglen, _("séquence d'échappement inconnue « \\%c » (seuls \\\" et \\\\ existent)"),
-					 s[j + 1] >= 0x20 && (unsigned char)s[j + 1] < 0x80 ? s[j + 1] : '?');
-			else
-				snprintf(msg, msglen, _("guillemet fermant manquant"));
-			return false;
+		if (s[j] == '\\' && j + 1 < len && (s[j + 1] == '"' || s[j + 1] == '\\')) {
+			sb_addc(out, s[j + 1]);
+			j += 2;
+			continue;
 		}
 		sb_addc(out, s[j++]);
 	}

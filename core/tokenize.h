@@ -5,10 +5,11 @@
  *
  * A declaration is a line and the lines that follow it indented by a
  * space or a tab (continuation lines). Tokens are separated by blanks:
- * bare words, "quoted strings" (\" and \\ are the only escapes) and
- * key=value options (the value bare or quoted). '#' at the start of a
- * token starts a comment that runs to the end of the line. The input
- * must be UTF-8 without control characters other than tab. */
+ * bare words, "quoted strings" and key=value options (the value bare or
+ * quoted). In quoted strings \" is a quote and \\ a backslash; any other
+ * backslash is kept as is (\. in a regular expression). '#' at the start
+ * of a token starts a comment that runs to the end of the line. The
+ * input must be UTF-8 without control characters other than tab. */
 #ifndef LIASSE_TOKENIZE_H
 #define LIASSE_TOKENIZE_H
 #include <stdbool.h>

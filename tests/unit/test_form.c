@@ -48,8 +48,9 @@ TEST(tokenize_line_kinds)
 	s = "a \"unterminated";
 	CHECK(tok_split(s, strlen(s), &l, msg, sizeof(msg)) == TOK_ERROR);
 	CHECK(strstr(msg, "guillemet") != NULL);
-	s = "a \"bad \\n escape\"";
-	CHECK(tok_split(s, strlen(s), &l, msg, sizeof(msg)) == TOK_ERROR);
+	s = "a \"^[0-9]\\.x\\\\\""; /* other backslashes are kept: \. in a regex */
+	CHECK(tok_split(s, strlen(s), &l, msg, sizeof(msg)) == TOK_OK);
+	CHECK(l.n == 2 && strcmp(l.tok[1].value, "^[0-9]\\.x\\") == 0);
 	s = "a =x";
 	CHECK(tok_split(s, strlen(s), &l, msg, sizeof(msg)) == TOK_ERROR);
 	s = "a b#c d"; /* '#' inside a word is not a comment */
@@ -108,13 +109,13 @@ TEST(form_parse_minimal)
 }
 
 struct kv {
-	const char *k[8], *v[8];
+	const char *k[16], *v[16];
 };
 static const char *
 kv_get(void *ctx, const char *id)
 {
 	struct kv *kv = ctx;
-	for (int i = 0; i < 8 && kv->k[i]; i++)
+	for (int i = 0; i < 16 && kv->k[i]; i++)
 		if (strcmp(kv->k[i], id) == 0)
 			return kv->v[i];
 	return NULL;
@@ -281,4 +282,151 @@ TEST(form_json_shape)
 	free(js);
 	form_free(&f);
 	sb_free(&errs);
+}
+
+TEST(form_shipped_types_load)
+{
+	static const char *const ids[] = { "actes-generique", "helios-generique", "document-a-signer",
+					   "pdf-generique", "mailsec-bidir" };
+	struct strbuf errs = STRBUF_INIT;
+	struct form_set *s = NULL;
+	struct err e = { 0 };
+	CHECK(form_set_load_errs(NULL, &s, &errs, &e));
+	CHECK_STR(sb_str(&errs), "");
+	CHECK(s && s->n == 5);
+	for (size_t i = 0; s && i < 5; i++) {
+		const struct form_def *f = form_set_find(s, ids[i]);
+		CHECK(f != NULL);
+		if (!f)
+			continue;
+		char *js = form_to_json(f);
+		json_object *o = json_tokener_parse(js);
+		CHECK(o != NULL);
+		json_object_put(o);
+		free(js);
+		/* PASTELL's common states with their labels */
+		CHECK_STR(form_state_find(f, "creation")->label, "Créé");
+		CHECK_STR(form_state_find(f, "modification")->label, "En cours de rédaction");
+		CHECK_STR(form_state_find(f, "fatal-error")->label, "Erreur fatale");
+	}
+	CHECK(form_set_find(s, "inconnu") == NULL);
+	form_set_free(&s);
+	/* The same files read from the source folder. */
+	CHECK(form_set_load("forms", &s, &e));
+	CHECK(s && s->n == 5);
+	form_set_free(&s);
+	sb_free(&errs);
+}
+
+TEST(form_helios_rules)
+{
+	struct form_set *s = NULL;
+	struct err e = { 0 };
+	CHECK(form_set_load(NULL, &s, &e));
+	const struct form_def *f = form_set_find(s, "helios-generique");
+	CHECK(f != NULL);
+	if (!f) {
+		form_set_free(&s);
+		return;
+	}
+	CHECK(form_validate_field(f, "objet", "PES dépenses janvier", &e));
+	CHECK(!form_validate_field(f, "objet", "Œuvres sociales œ", &e));
+	CHECK(strstr(e.msg, "« œ »") != NULL);
+	CHECK(!form_validate_field(f, "objet", "Coût 5 €", &e));
+	CHECK(strstr(e.msg, "« € »") != NULL);
+	CHECK(!form_validate_field(f, "objet", "l’apostrophe courbe", &e)); /* not latin1 */
+	char long_objet[300];
+	memset(long_objet, 'x', 257);
+	long_objet[257] = '\0';
+	CHECK(!form_validate_field(f, "objet", long_objet, &e));
+	long_objet[256] = '\0';
+	CHECK(form_validate_field(f, "objet", long_objet, &e));
+	CHECK(form_validate_file(f, "fichier_pes", "application/xml", 1000, NULL, NULL, &e));
+	CHECK(!form_validate_file(f, "fichier_pes", "application/pdf", 1000, NULL, NULL, &e));
+	CHECK(!form_validate_file(f, "fichier_pes", "application/xml", 128000001, NULL, NULL, &e));
+	CHECK(form_validate_field(f, "etat_ack", "2", &e));
+	CHECK(!form_validate_field(f, "etat_ack", "3", &e));
+	/* list columns as PASTELL: id_coll, dte_str, cod_bud, etat_ack */
+	const char *cols[4];
+	int n = 0;
+	for (size_t i = 0; i < f->nfields; i++)
+		if (f->fields[i].list && n < 4)
+			cols[n++] = f->fields[i].id;
+	CHECK(n == 4);
+	if (n == 4) {
+		CHECK_STR(cols[0], "id_coll");
+		CHECK_STR(cols[1], "dte_str");
+		CHECK_STR(cols[2], "cod_bud");
+		CHECK_STR(cols[3], "etat_ack");
+	}
+	const struct form_action *a = form_action_find(f, "send-tdt");
+	CHECK(a && a->system && strcmp(a->connector, "TdT") == 0 && strcmp(a->auto_action, "verif-tdt") == 0);
+	CHECK_STR(form_state_find(f, "info-tdt")->label, "Un fichier de réponse PES est disponible");
+	CHECK(f->nsteps == 5 && strcmp(f->steps[1].action, "send-tdt") == 0);
+	form_set_free(&s);
+}
+
+static const char *
+actes_get(void *ctx, const char *id)
+{
+	return kv_get(ctx, id);
+}
+
+TEST(form_actes_rules)
+{
+	struct form_set *s = NULL;
+	struct err e = { 0 };
+	CHECK(form_set_load(NULL, &s, &e));
+	const struct form_def *f = form_set_find(s, "actes-generique");
+	CHECK(f != NULL);
+	if (!f) {
+		form_set_free(&s);
+		return;
+	}
+	CHECK(form_validate_field(f, "numero_de_lacte", "2026_DEL_042", &e));
+	CHECK(!form_validate_field(f, "numero_de_lacte", "2026-042", &e));
+	CHECK(strstr(e.msg, "Numéro de l'acte") && strstr(e.msg, "15 caractères"));
+	CHECK(!form_validate_field(f, "objet", "Première ligne\nseconde", &e));
+	CHECK(form_validate_field(f, "classification", "7.1", &e));
+	CHECK(form_validate_field(f, "classification", "3.2.1", &e));
+	CHECK(!form_validate_field(f, "classification", "7", &e));
+	CHECK(form_validate_field(f, "type_acte", "99_DE", &e));
+	CHECK(!form_validate_field(f, "type_acte", "99_D", &e));
+	CHECK(form_validate_field(f, "type_pj", "41_NC,22_AT", &e));
+	CHECK(!form_validate_field(f, "date_de_lacte", "2999-01-01", &e));
+	CHECK(!form_validate_field(f, "date_de_lacte", "2026-02-30", &e));
+	CHECK(f->threshold_size == 157286400 && f->threshold_fields.n == 2);
+	/* XML acte: only nature 5 classified 7.1 */
+	struct kv budget = { { "acte_nature", "classification" }, { "5", "7.1.2" } };
+	struct kv delib = { { "acte_nature", "classification" }, { "1", "7.1" } };
+	CHECK(form_validate_file(f, "arrete", "application/xml", 10, actes_get, &budget, &e));
+	CHECK(!form_validate_file(f, "arrete", "application/xml", 10, actes_get, &delib, &e));
+	CHECK(strstr(e.msg, "XML") != NULL);
+	CHECK(form_validate_file(f, "arrete", "application/pdf", 10, actes_get, &delib, &e));
+	CHECK(!form_validate_file(f, "autre_document_attache", "text/plain", 10, actes_get, &delib, &e));
+	/* votes (SCDL): votants <= effectif, pour+contre+abstention <= votants */
+	struct kv v = { { "acte_nature", "vote_effectif", "vote_reel", "vote_pour", "vote_contre",
+			  "vote_abstention", "numero_de_lacte", "date_de_lacte", "objet",
+			  "classification", "type_acte", "arrete" },
+			{ "1", "19", "15", "10", "3", "2", "D_2026_001", "2026-01-15",
+			  "Tarifs de la cantine", "7.1", "99_DE", "acte.pdf" } };
+	struct err e2 = { 0 };
+	CHECK(form_validate_all(f, kv_get, &v, &e2));
+	v.v[5] = "3"; /* 10 + 3 + 3 > 15 votants */
+	CHECK(!form_validate_all(f, kv_get, &v, &e2));
+	CHECK(strstr(e2.msg, "dépassent le nombre de votants") != NULL);
+	v.v[5] = "2";
+	v.v[2] = "20"; /* 20 votants > 19 membres */
+	CHECK(!form_validate_all(f, kv_get, &v, &e2));
+	CHECK(strstr(e2.msg, "plus de votants") != NULL);
+	v.v[2] = "15";
+	v.v[0] = "2"; /* not a délibération: vote tab hidden, votes ignored */
+	v.v[1] = "1";
+	CHECK(form_validate_all(f, kv_get, &v, &e2));
+	v.v[8] = "Objet avec œ";
+	CHECK(!form_validate_all(f, kv_get, &v, &e2));
+	CHECK(strstr(e2.msg, "Objet") != NULL);
+	const struct form_action *sup = form_action_find(f, "supression");
+	CHECK(sup && sup->nalt == 3);
+	form_set_free(&s);
 }
