@@ -25,6 +25,11 @@ $$;
 CREATE SCHEMA IF NOT EXISTS liasse AUTHORIZATION liasse_owner;
 REVOKE ALL ON SCHEMA liasse FROM PUBLIC;
 GRANT USAGE ON SCHEMA liasse TO liasse_agent;
+-- Accent-insensitive full-text search of dossiers (002_dossiers); in a
+-- schema of its own so that the grants of schema liasse do not touch it.
+CREATE SCHEMA IF NOT EXISTS liasse_ext;
+GRANT USAGE ON SCHEMA liasse_ext TO liasse_owner, liasse_agent;
+CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA liasse_ext;
 
 SET LOCAL ROLE liasse_owner;
 CREATE TABLE IF NOT EXISTS liasse.schema_version (
