@@ -38,7 +38,7 @@ cli_pes_sign(struct cli *cli, int argc, char **argv)
 	struct sign_opts so = { 0 };
 	struct xades_sign_opts xo = { 0 };
 	int c;
-	optind = 1;
+	optind = 0; /* full re-initialisation of GNU getopt */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (sign_opts_handle(&so, c, optarg))
@@ -95,7 +95,7 @@ cli_pes_verify(struct cli *cli, int argc, char **argv)
 	};
 	struct xades_verify_opts vo = { 0 };
 	int c;
-	optind = 1;
+	optind = 0; /* full re-initialisation of GNU getopt */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
