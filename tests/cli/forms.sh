@@ -58,3 +58,11 @@ out=$("$LIASSE" forms frob 2>&1); rc=$?
 is "$rc" 2 "forms avec une sous-commande inconnue : code 2"
 out=$("$LIASSE" forms show 2>&1); rc=$?
 is "$rc" 2 "forms show sans type : code 2"
+
+out=$("$LIASSE" forms list --dir forms); rc=$?
+is "$rc" 0 "forms list --dir forms sort avec 0"
+is "$(printf '%s\n' "$out" | wc -l)" 5 "forms list --dir : les cinq fichiers du dossier"
+mkdir -p "$TEST_TMP/defs" && cp "$bad" "$TEST_TMP/defs/"
+out=$("$LIASSE" forms list --dir "$TEST_TMP/defs" 2>&1); rc=$?
+is "$rc" 1 "forms list --dir sur un dossier invalide : code 1"
+like "$out" "mauvais.form:3:" "forms list --dir : l'erreur nomme fichier et ligne"
