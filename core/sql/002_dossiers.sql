@@ -1164,7 +1164,8 @@ BEGIN
 	END IF;
 	d := dossier_fetch(fi.dossier_id, 'edition', true);
 	v_def := type_def(d.type, d.type_version);
-	v_champs := dossier_write_values(d, v_def, p_values, true);
+	v_champs := dossier_write_values(d, v_def, coalesce((SELECT jsonb_object_agg(k, v)
+		FROM jsonb_each(p_values) x(k, v) WHERE def_field(v_def, k) IS NOT NULL), '{}'), true);
 	PERFORM dossier_refresh(d.id, v_def);
 	UPDATE dossier SET version = version + 1 WHERE id = d.id RETURNING version INTO d.version;
 	PERFORM journal_append(1, d.entite_id, d.id, 'modification',
