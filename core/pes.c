@@ -96,7 +96,9 @@ eq(const xmlChar *a, const char *b)
 	return strcmp((const char *)a, b) == 0;
 }
 
-static void
+/* Recognises the root; false after stopping the parser (which frees the
+ * input buffer: the attributes must not be read any more). */
+static bool
 on_root(void *ctx, struct pes_parse *p, const xmlChar *name, const xmlChar *uri)
 {
 	struct pes_info *in = p->info;
@@ -108,7 +110,7 @@ on_root(void *ctx, struct pes_parse *p, const xmlChar *name, const xmlChar *uri)
 				SET(in->ns, uri, strlen((const char *)uri));
 			if (strcmp(in->kind, "non_acquit") == 0)
 				str_copy(in->etat_ack, sizeof(in->etat_ack), "2");
-			return;
+			return true;
 		}
 	char msg[300];
 	char shown[80];
@@ -116,6 +118,7 @@ on_root(void *ctx, struct pes_parse *p, const xmlChar *name, const xmlChar *uri)
 	snprintf(msg, sizeof(msg), _("Ce fichier XML n'est pas un PES : élément racine <%s>"),
 		 shown);
 	xml_sax_stop(ctx, msg);
+	return false;
 }
 
 static void
@@ -258,7 +261,8 @@ start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const 
 	size_t len;
 	const xmlChar *v;
 	if (d == 1) {
-		on_root(ctx, p, localname, uri);
+		if (!on_root(ctx, p, localname, uri))
+			return;
 		if ((v = attr(nb_attributes, attrs, "Id", &len)))
 			SET(in->id_attr, v, len);
 		return;
