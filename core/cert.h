@@ -23,7 +23,7 @@ struct cert_info {
 	bool non_repudiation;
 	bool digital_signature;
 	char policies[512];    /* OIDs separated by ", " */
-	char sha256[96];       /* fingerprint, hex with colons */
+	char sha256[100];       /* fingerprint, hex with colons */
 };
 
 /* Fills INFO from CERT. */
