@@ -128,10 +128,8 @@ draw_keybar(struct view *v)
 			int need = ui_text_width(kl) + 1 + ui_text_width(label) + 1;
 			if (col + need > ui.cols || r.n + 3 > ROW_CELLS)
 				break;
-			if (r.n)
-				row_add(&r, "", 0 + 1, EL_DEFAULT);
 			row_addf(&r, ui_text_width(kl), EL_KEY, "%s", kl);
-			row_addf(&r, ui_text_width(label), EL_DEFAULT, "%s", label);
+			row_addf(&r, ui_text_width(label) + 1, EL_DEFAULT, "%s", label);
 			col += need + 2;
 		}
 	}

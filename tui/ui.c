@@ -66,6 +66,11 @@ ui_start_terminal(void);
 bool
 ui_start_terminal(void)
 {
+	/* The real window size wins over LINES/COLUMNS, also on resize
+	 * (ncurses would otherwise keep the environment's size forever). */
+	unsetenv("LINES");
+	unsetenv("COLUMNS");
+	use_tioctl(TRUE);
 	if (!initscr())
 		return false;
 	curses_active = 1;

@@ -123,6 +123,17 @@ menu_request(struct view *v, enum action a)
 			ui_top()->ops->request(ui_top(), ACT_CREATE);
 		return true;
 	}
+	if (a == ACT_SEARCH) {
+		char *s = ui_prompt(_("Aller au type :"), "");
+		for (size_t i = 0; s && *s && i < m->n; i++) {
+			if (m->items[i].type && strcasestr(m->items[i].label, s)) {
+				view_set_cursor(v, i);
+				break;
+			}
+		}
+		free(s);
+		return true;
+	}
 	if (a == ACT_BACK)
 		return true;
 	return false;
