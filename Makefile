@@ -30,7 +30,8 @@ P11_SRC   = $(wildcard pkcs11/*.c)
 APP_SRC   = main.c $(wildcard cli/*.c) $(wildcard tui/*.c)
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 EMBED_IN  = $(sort $(wildcard core/sql/*.sql)) $(sort $(wildcard forms/*.form)) \
-            $(sort $(wildcard themes/*.theme)) $(wildcard tui/keys.default)
+            $(sort $(wildcard themes/*.theme)) $(wildcard tui/keys.default) \
+            $(sort $(wildcard core/demo/*))
 
 CORE_OBJ = $(CORE_SRC:%.c=$(B)/%.o) $(B)/embedded.o
 P11_OBJ  = $(P11_SRC:%.c=$(B)/%.o)
@@ -58,7 +59,11 @@ $(B)/%.o: %.c $(B)/flags.stamp
 $(B)/embed: tools/embed.c
 	@mkdir -p $(B)
 	$(CC) -std=c11 -O1 -Wall -Wextra -o $@ $<
-$(B)/embedded.c: $(B)/embed $(EMBED_IN)
+# The list itself is a prerequisite: a new or removed file regenerates the table.
+$(B)/embed.list: FORCE
+	@mkdir -p $(B)
+	@echo '$(EMBED_IN)' | cmp -s - $@ || echo '$(EMBED_IN)' > $@
+$(B)/embedded.c: $(B)/embed $(B)/embed.list $(EMBED_IN)
 	$(B)/embed $(EMBED_IN) > $@.tmp && mv $@.tmp $@
 $(B)/embedded.o: $(B)/embedded.c $(B)/flags.stamp
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -c $< -o $@

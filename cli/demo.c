@@ -88,6 +88,7 @@ find_bindir(char *out, size_t n)
 static int
 run(struct demo *d, const char *const argv[], const char *log)
 {
+	fflush(NULL); /* the child must not flush our buffers a second time */
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
@@ -269,6 +270,7 @@ run_inside(const struct demo *d, const char *user, char **argv)
 		       user);
 		fflush(stdout);
 	}
+	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
 		return EXIT_FAIL;

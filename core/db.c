@@ -7,6 +7,15 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 
+/* Server notices (RAISE NOTICE, "already exists, skipping") go to the
+ * log, never to the terminal. */
+static void
+db_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("server notice: %s", message);
+}
+
 struct db *
 db_open(const char *conninfo, struct err *err)
 {
@@ -33,6 +42,7 @@ db_open(const char *conninfo, struct err *err)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, db_notice, NULL);
 	struct db *db = xcalloc(1, sizeof(*db));
 	db->conn = conn;
 	str_copy(db->user, sizeof(db->user), PQuser(conn));

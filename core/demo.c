@@ -1,9 +1,147 @@
 #include "core/demo.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/dossier.h"
 #include "core/embedded.h"
 #include "core/i18n.h"
+#include "core/strbuf.h"
+
+/* One demo dossier: created by USER on the entity named ENTITE, filled
+ * with VALUES (JSON), FILE attached to FIELD, then ACTIONS run by the
+ * agent, then SYSTEM actions run as "Action automatique" (what the daemon
+ * and the TdT would do). */
+struct demo_dossier {
+	const char *user, *entite, *type, *titre, *values;
+	const char *field, *file;
+	const char *actions[4], *system[6];
+};
+
+static const struct demo_dossier demo_dossiers[] = {
+	{ "mdupont", "Saint-Martin-les-Vignes", "helios-generique", "PES dépenses janvier 2026",
+	  "{\"envoi_tdt\": \"on\"}", "fichier_pes", "core/demo/pes-depenses.xml",
+	  { "orientation" }, { "send-tdt", "verif-tdt", "info-tdt" } },
+	{ "mdupont", "Saint-Martin-les-Vignes", "helios-generique", "PES dépenses février 2026",
+	  "{\"envoi_tdt\": \"on\"}", "fichier_pes", "core/demo/pes-depenses.xml",
+	  { "orientation" }, { "send-tdt" } },
+	{ "mdupont", "Saint-Martin-les-Vignes", "helios-generique", "PES dépenses mars 2026", NULL,
+	  "fichier_pes", "core/demo/pes-depenses.xml", { NULL }, { NULL } },
+	{ "mdupont", "Saint-Martin-les-Vignes", "actes-generique", "Budget primitif 2026",
+	  "{\"acte_nature\": \"1\", \"numero_de_lacte\": \"DEL2026_004\", "
+	  "\"classification\": \"7.1\", \"type_acte\": \"99_DE\", \"vote_effectif\": \"15\", "
+	  "\"vote_reel\": \"14\", \"vote_pour\": \"12\", \"vote_contre\": \"1\", "
+	  "\"vote_abstention\": \"1\"}",
+	  "arrete", "core/demo/document.pdf", { NULL }, { NULL } },
+	{ "mdupont", "Saint-Martin-les-Vignes", "actes-generique", "Arrêté de circulation rue des Écoles",
+	  NULL, NULL, NULL, { NULL }, { NULL } },
+	{ "mdupont", "Saint-Martin-les-Vignes", "document-a-signer",
+	  "Convention de mise à disposition de la salle des fêtes", NULL, NULL, NULL, { NULL }, { NULL } },
+	{ "mdupont", "Saint-Martin-les-Vignes", "mailsec-bidir",
+	  "Convocation au conseil municipal du 15 décembre", NULL, NULL, NULL, { NULL }, { NULL } },
+	{ "mdupont", "Beaulieu-sur-Loue", "helios-generique", "PES recettes cantine décembre", NULL,
+	  "fichier_pes", "core/demo/pes-depenses.xml", { NULL }, { NULL } },
+	{ "mdupont", "Beaulieu-sur-Loue", "pdf-generique", "Compte rendu du conseil du 3 novembre",
+	  NULL, NULL, NULL, { NULL }, { NULL } },
+	{ "pmartin", "Montagnac", "actes-generique", "Délibération tarifs de l'eau 2027", NULL, NULL,
+	  NULL, { NULL }, { NULL } },
+	{ "pmartin", "Montagnac", "mailsec-bidir", "Convocation commission des travaux", NULL, NULL,
+	  NULL, { NULL }, { NULL } },
+};
+
+/* Writes embedded file NAME to a temporary file; PATH receives its name. */
+static bool
+demo_temp_file(const char *name, char *path, size_t n, struct err *err)
+{
+	const struct embedded_file *f = embedded_find(name);
+	if (!f)
+		return err_set(err, ERR_INTERNAL, _("Fichier de démonstration %s absent."), name);
+	const char *tmp = getenv("TMPDIR");
+	const char *base = strrchr(name, '/');
+	snprintf(path, n, "%s/liasse-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return err_set(err, ERR_IO, _("Impossible de créer un fichier temporaire."));
+	bool ok = write(fd, f->data, f->len) == (ssize_t)f->len;
+	close(fd);
+	(void)base;
+	return ok || err_set(err, ERR_IO, _("Impossible d'écrire un fichier temporaire."));
+}
+
+static bool
+demo_entite_id(struct db *db, const char *name, int64_t *id, struct err *err)
+{
+	const char *p[] = { name };
+	PGresult *r = db_query(db, "SELECT id FROM liasse.entite WHERE denomination = $1", 1, p, err);
+	if (!r)
+		return false;
+	bool found = PQntuples(r) == 1;
+	if (found)
+		*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return found || err_set(err, ERR_NOT_FOUND, _("Entité de démonstration « %s » absente."), name);
+}
+
+static struct db *
+demo_connect_as(struct db *admin, const char *user, struct err *err)
+{
+	char conninfo[1024];
+	snprintf(conninfo, sizeof(conninfo), "host='%s' port='%s' dbname='%s' user='%s'",
+		 PQhost(admin->conn), PQport(admin->conn), PQdb(admin->conn), user);
+	return db_open(conninfo, err);
+}
+
+static bool
+demo_run_actions(struct db *db, int64_t id, const char *const *actions, size_t n, struct err *err)
+{
+	for (size_t i = 0; i < n && actions[i]; i++) {
+		struct dossier_action_result res;
+		if (!dossier_action(db, id, actions[i], -1, NULL, &res, err))
+			return false;
+	}
+	return true;
+}
+
+static bool
+demo_one(struct db *admin, const struct demo_dossier *d, struct err *err)
+{
+	int64_t entite = 0, id = 0;
+	if (!demo_entite_id(admin, d->entite, &entite, err))
+		return false;
+	struct db *db = demo_connect_as(admin, d->user, err);
+	if (!db)
+		return false;
+	bool ok = dossier_create(db, entite, d->type, d->titre, &id, err);
+	if (ok && d->values)
+		ok = dossier_set_json(db, id, -1, d->values, NULL, err);
+	if (ok && d->file) {
+		char path[512];
+		struct dossier_attach_result res;
+		ok = demo_temp_file(d->file, path, sizeof(path), err);
+		if (ok) {
+			const char *base = strrchr(d->file, '/') + 1;
+			ok = dossier_attach(db, id, -1, d->field, path, base, &res, err);
+			unlink(path);
+		}
+	}
+	if (ok)
+		ok = demo_run_actions(db, id, d->actions, 4, err);
+	db_close(&db);
+	/* The steps the daemon and the TdT would take. */
+	if (ok && d->system[0]) {
+		ok = db_exec(admin, "SET liasse.automatique = 'on'", 0, NULL, err) &&
+		     demo_run_actions(admin, id, d->system, 6, err);
+		db_exec(admin, "RESET liasse.automatique", 0, NULL, NULL);
+	}
+	if (!ok) {
+		char msg[sizeof(err->msg)];
+		str_copy(msg, sizeof(msg), err->msg);
+		err_set(err, err->code, _("Dossier de démonstration « %s » : %s"), d->titre, msg);
+	}
+	return ok;
+}
 
 bool
 demo_data_load(struct db *db, struct err *err)
@@ -11,19 +149,35 @@ demo_data_load(struct db *db, struct err *err)
 	const struct embedded_file *f = embedded_find("core/sql/demo.sql");
 	if (!f)
 		return err_set(err, ERR_INTERNAL, _("Données de démonstration absentes du programme."));
-	PGresult *r = db_query(db, "SELECT 1 FROM liasse.utilisateur WHERE login = 'mdupont'", 0,
-			       NULL, err);
+	const size_t n_dossiers = sizeof(demo_dossiers) / sizeof(demo_dossiers[0]);
+	PGresult *r = db_query(db,
+			       "SELECT EXISTS (SELECT 1 FROM liasse.utilisateur WHERE login = 'mdupont'), "
+			       "(SELECT count(*) FROM liasse.dossier)",
+			       0, NULL, err);
 	if (!r)
 		return false;
-	bool loaded = PQntuples(r) > 0;
+	bool have_users = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	size_t have_dossiers = strtoul(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
-	if (loaded)
+	if (have_dossiers >= n_dossiers)
 		return true;
-	if (!db_begin(db, err))
-		return false;
-	if (!db_exec_script(db, f->data, err)) {
-		db_rollback(db);
-		return false;
+	if (have_dossiers > 0)
+		return err_set(err, ERR_INPUT,
+			       _("Les données de démonstration sont incomplètes (un chargement "
+				 "précédent a échoué) : supprimez le dossier de la démonstration "
+				 "et relancez."));
+	if (!have_users) {
+		if (!db_begin(db, err))
+			return false;
+		if (!db_exec_script(db, f->data, err)) {
+			db_rollback(db);
+			return false;
+		}
+		if (!db_commit(db, err))
+			return false;
 	}
-	return db_commit(db, err);
+	for (size_t i = 0; i < n_dossiers; i++)
+		if (!demo_one(db, &demo_dossiers[i], err))
+			return false;
+	return true;
 }
