@@ -1507,8 +1507,18 @@ $$;
 
 CREATE FUNCTION dossier_tsquery(p text) RETURNS tsquery
 LANGUAGE sql IMMUTABLE SET search_path = liasse, pg_catalog
-RETURN (SELECT to_tsquery('liasse.fr', coalesce(string_agg(quote_literal(w) || ':*', ' & '), ''))
-	FROM regexp_split_to_table(coalesce(p, ''), '[^[:alnum:]]+') w WHERE w <> '');
+RETURN plainto_tsquery('liasse.fr', coalesce(p, ''));
+
+-- Ids of the readable dossiers matching a full-text search. The match
+-- runs here, as the owner, because Row Level Security keeps a
+-- non-leakproof operator such as @@ from using the GIN index; the
+-- caller's scope is applied explicitly instead.
+CREATE FUNCTION dossier_search_ids(p text) RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER ROWS 200 SET search_path = liasse, pg_catalog AS $$
+	SELECT d.id FROM dossier d
+	WHERE d.search @@ dossier_tsquery(p)
+	  AND (d.entite_id, d.type) IN (SELECT s.entite_id, s.type FROM dossier_scope() s)
+$$;
 
 CREATE FUNCTION dossier_list_where(p_filtre jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = liasse, pg_catalog AS $$
@@ -1553,7 +1563,7 @@ BEGIN
 				 p_filtre->>'jamais');
 	END IF;
 	IF nullif(btrim(p_filtre->>'recherche'), '') IS NOT NULL THEN
-		w := w || format('d.search @@ liasse.dossier_tsquery(%L)', p_filtre->>'recherche');
+		w := w || format('d.id IN (SELECT liasse.dossier_search_ids(%L))', p_filtre->>'recherche');
 	END IF;
 	RETURN array_to_string(w, ' AND ');
 END

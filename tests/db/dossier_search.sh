@@ -1,0 +1,109 @@
+# Lists and search: accent-insensitive full text, filters, keyset
+# pagination, totals, counts; EXPLAIN of every list query on 50,000
+# dossiers shows no sequential scan of the dossier tables (as an agent,
+# Row Level Security included).
+. tests/lib/tap.sh
+. tests/lib/dossier.sh
+dossier_setup dsea || { fail "préparation"; exit 1; }
+
+mk() { dsql "$UA" "SELECT dossier_create($ENT_A, '$1', \$t\$$2\$t\$)"; }
+d1=$(mk actes-generique "Délibération du budget primitif")
+d2=$(mk actes-generique "Arrêté de voirie")
+d3=$(mk helios-generique "Mandats de février")
+out=$(L "$UA" dossier list --entite "$ENT_A" --recherche deliberation)
+like "$out" "^$d1	" "« deliberation » trouve « Délibération »"
+is "$(printf '%s\n' "$out" | grep -c '^[0-9]')" 1 "et rien d'autre"
+out=$(L "$UA" dossier list --entite "$ENT_A" --recherche "FEVRIER")
+like "$out" "^$d3	" "recherche insensible à la casse et aux accents"
+out=$(L "$UA" dossier list --entite "$ENT_A" --recherche "budgets primitifs")
+like "$out" "^$d1	" "recherche sur la racine des mots (pluriels)"
+out=$(L "$UB" dossier list --recherche deliberation)
+like "$out" "aucun dossier" "B ne trouve pas les dossiers de A"
+out=$(L "$US" dossier list --entite "$ENT_S" --sous-entites --type actes-generique)
+is "$(printf '%s\n' "$out" | grep -c '^[0-9]')" 2 "le syndicat liste les actes de ses communes"
+out=$(L "$UA" dossier counts --entite "$ENT_A")
+like "$out" "actes-generique	Actes \(générique\)	Actes	2" "compteurs par type pour le menu"
+
+# States: passed through / never / current.
+dsql "$UA" "SELECT dossier_set($d2, NULL, '{\"objet\":\"Arrêté de voirie n°2\"}')" >/dev/null
+out=$(L "$UA" dossier list --entite "$ENT_A" --etat modification)
+is "$(printf '%s\n' "$out" | grep -c '^[0-9]')" 1 "filtre sur l'état courant"
+today=$(date +%F)
+out=$(L "$UA" dossier list --entite "$ENT_A" --passe-par modification --depuis "$today" --jusqu-a "$today")
+like "$out" "^$d2	" "passé par « modification » aujourd'hui"
+out=$(L "$UA" dossier list --entite "$ENT_A" --passe-par modification --depuis 2000-01-01 --jusqu-a 2000-12-31)
+like "$out" "aucun dossier" "pas passé par « modification » en 2000"
+out=$(L "$UA" dossier list --entite "$ENT_A" --jamais modification)
+is "$(printf '%s\n' "$out" | grep -c '^[0-9]')" 2 "jamais passés par « modification »"
+out=$(L "$UA" dossier list --entite "$ENT_A" --depuis demain --passe-par creation 2>&1)
+like "$out" "Filtre invalide" "date invalide : message clair"
+
+# 50,000 dossiers on 200 communes (and their history), as the owner.
+sql -q <<SQL
+SET search_path = liasse, pg_catalog;
+ALTER TABLE dossier DISABLE TRIGGER dossier_compter;
+CREATE TEMP TABLE c AS SELECT create_entite($ENT_S, 'collectivite', 'Commune ' || g, NULL, NULL) AS id FROM generate_series(1, 200) g;
+INSERT INTO dossier (entite_id, type, type_version, titre, etat, etat_at, created_by, modified_by)
+SELECT CASE WHEN g % 10 = 0 THEN $ENT_A ELSE (SELECT array_agg(id) FROM c)[1 + g % 200] END,
+       (ARRAY['actes-generique','helios-generique','pdf-generique'])[1 + g % 3],
+       1, 'Dossier ' || g || CASE WHEN g % 200 = 7 THEN ' délibération' ELSE (ARRAY[' mandat', ' arrêté', ' convocation', ' bordereau'])[1 + g % 4] END,
+       (ARRAY['creation','modification','termine','send-tdt'])[1 + g % 4],
+       now() - g * interval '1 minute', 'gen', 'gen'
+FROM generate_series(1, 50000) g;
+INSERT INTO dossier_etat (dossier_id, entite_id, type, etat, action, at, utilisateur)
+SELECT id, entite_id, type, s, s, etat_at - interval '1 hour', 'gen' FROM dossier, unnest(ARRAY['creation', etat]) s WHERE created_by = 'gen';
+INSERT INTO dossier_index (dossier_id, entite_id, type, champ, valeur)
+SELECT id, entite_id, type, 'numero_de_lacte', 'N' || id FROM dossier WHERE type = 'actes-generique' AND created_by = 'gen';
+SELECT dossier_compte_rebuild();
+ALTER TABLE dossier ENABLE TRIGGER dossier_compter;
+ANALYZE;
+SQL
+is "$(sql -c "SELECT count(*) FROM liasse.dossier")" 50003 "50 000 dossiers générés"
+
+# Keyset pagination: every dossier of A once, in order, pages of 97.
+after=""
+: >"$TEST_TMP/ids"
+for i in $(seq 1 100); do
+	out=$(L "$UA" dossier list --entite "$ENT_A" --limite 97 ${after:+--apres "$after"})
+	printf '%s\n' "$out" | grep '^[0-9]' | cut -f1 >>"$TEST_TMP/ids"
+	after=$(printf '%s\n' "$out" | sed -n 's/^# suivant: //p')
+	[ -z "$after" ] && break
+done
+total=$(dsql "$UA" "SELECT count(*) FROM dossier WHERE entite_id = $ENT_A")
+is "$(wc -l <"$TEST_TMP/ids")" "$total" "pagination : autant de lignes que de dossiers ($total)"
+is "$(sort -u "$TEST_TMP/ids" | wc -l)" "$total" "pagination : aucun doublon"
+expected=$(dsql "$UA" "SELECT string_agg(id::text, ',' ORDER BY etat_at DESC, id DESC) FROM dossier WHERE entite_id = $ENT_A")
+is "$(paste -sd, "$TEST_TMP/ids")" "$expected" "pagination : ordre du dernier changement d'état"
+out=$(L "$UA" dossier list --entite "$ENT_A" --limite 20)
+like "$out" "# 20 dossier\(s\) sur $total" "total exact (« Position 1 à 20 sur N »)"
+out=$(L "$UA" dossier list --entite "$ENT_A" --type actes-generique --tri titre --limite 5)
+first=$(printf '%s\n' "$out" | grep '^[0-9]' | head -1 | cut -f6)
+is "$first" "$(dsql "$UA" "SELECT titre FROM dossier WHERE entite_id = $ENT_A AND type = 'actes-generique' ORDER BY titre, id LIMIT 1")" "tri par titre"
+out=$(L "$UA" dossier list --entite "$ENT_A" --apres "n'importe quoi" 2>&1)
+like "$out" "Curseur de pagination invalide" "curseur invalide : message clair"
+
+# EXPLAIN: no sequential scan on the dossier tables, as the agent.
+f_a="\"entite\":$ENT_A"
+cur=$(dsql "$UA" "SELECT curseur FROM dossier_list('{$f_a}', NULL, 20) OFFSET 19")
+for filt in \
+	"{$f_a}" \
+	"{$f_a,\"type\":\"actes-generique\"}" \
+	"{$f_a,\"type\":\"actes-generique\",\"etat\":\"termine\"}" \
+	"{\"entite\":$ENT_S,\"sous_entites\":true,\"type\":\"actes-generique\"}" \
+	"{$f_a,\"type\":\"actes-generique\",\"tri\":\"titre\"}" \
+	"{$f_a,\"type\":\"actes-generique\",\"tri\":\"numero_de_lacte\"}" \
+	"{$f_a,\"passe_par\":\"send-tdt\",\"depuis\":\"2000-01-01\"}" \
+	"{$f_a,\"type\":\"helios-generique\",\"jamais\":\"termine\"}" \
+	"{\"recherche\":\"délibération\"}" \
+	"{$f_a,\"recherche\":\"mandat\"}"; do
+	q=$(dsql "$UA" "SELECT dossier_list_sql('$filt', NULL, 20)")
+	plan=$(sql_as "$UA" -c "SET search_path = liasse, pg_catalog" -c "EXPLAIN $q")
+	if printf '%s\n' "$plan" | grep -qE 'Seq Scan on (dossier|dossier_etat|dossier_index)( |$)'; then
+		fail "EXPLAIN sans parcours séquentiel : $filt"; printf '%s\n' "$plan" | sed 's/^/#   /' | head -30
+	else
+		ok "EXPLAIN sans parcours séquentiel : $filt"
+	fi
+done
+q=$(dsql "$UA" "SELECT dossier_list_sql('{$f_a}', '$cur', 20)")
+plan=$(sql_as "$UA" -c "SET search_path = liasse, pg_catalog" -c "EXPLAIN $q")
+if printf '%s\n' "$plan" | grep -q 'Seq Scan on dossier'; then fail "EXPLAIN page suivante"; else ok "EXPLAIN page suivante (curseur) sans parcours séquentiel"; fi
