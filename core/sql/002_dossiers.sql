@@ -723,6 +723,7 @@ LANGUAGE plpgsql STABLE SET search_path = liasse, pg_catalog AS $$
 DECLARE
 	a jsonb;
 	v_r text;
+	v_state_only boolean := true;
 BEGIN
 	code := 'LI404';
 	reason := format('Action « %s » inconnue pour le type %s.', p_action, d.type);
@@ -751,8 +752,12 @@ BEGIN
 			code := NULL;
 			RETURN;
 		END IF;
-		code := 'LI400';
-		reason := format('Action « %s » impossible : %s.', coalesce(a->>'label', p_action), v_r);
+		-- Keep the most telling refusal: a failed condition over "wrong state".
+		IF code <> 'LI400' OR v_state_only THEN
+			code := 'LI400';
+			reason := format('Action « %s » impossible : %s.', coalesce(a->>'label', p_action), v_r);
+			v_state_only := v_r LIKE 'l''état %';
+		END IF;
 	END LOOP;
 END
 $$;
