@@ -270,7 +270,8 @@ struct collect {
 };
 
 static _Thread_local struct collect *current;
-static bool initialised;
+/* libxml2's error handlers are per thread: install them in each one. */
+static _Thread_local bool initialised;
 
 static void
 structured_error(void *ctx, xmlErrorPtr e)
