@@ -172,10 +172,13 @@ tui_main(struct cli *cli)
 	theme_install(&ui.theme, ui.mono);
 	ui_push(menu_view_new());
 	if (nerr > 0) {
-		const char *s = sb_str(&errs);
+		const char *s = sb_str(&errs), *home = getenv("HOME");
 		const char *nl = strchr(s, '\n');
-		ui_message(true, _("%.*s (%d erreur(s) dans les raccourcis, voir le journal)"),
-			   (int)(nl ? nl - s : (long)strlen(s)), s, nerr);
+		size_t hl = home ? strlen(home) : 0;
+		bool tilde = hl > 1 && strncmp(s, home, hl) == 0 && s[hl] == '/';
+		ui_message(true, _("%d erreur(s) de touches : %s%.*s"), nerr, tilde ? "~" : "",
+			   (int)((nl ? nl - s : (long)strlen(s)) - (tilde ? (long)hl : 0)),
+			   s + (tilde ? hl : 0));
 		log_warn("%s", s);
 	}
 	if (terrs.len)

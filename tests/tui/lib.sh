@@ -25,7 +25,12 @@ set -g history-limit 100
 CONF
 
 tm() { tmux -S "$TUI_SOCK" -f "$TUI_CONF" "$@"; }
-tui_cleanup() { tm kill-server >/dev/null 2>&1; }
+tui_cleanup() {
+	tm kill-server >/dev/null 2>&1 || return 0
+	local i; for i in 1 2 3 4 5 6 7 8 9 10; do
+		tm has-session >/dev/null 2>&1 || break; sleep 0.1; done
+	rm -f "$TUI_SOCK"
+}
 trap tui_cleanup EXIT
 
 # screen [-e]: the pane's text, without trailing blanks.
