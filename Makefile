@@ -7,7 +7,7 @@
 
 PKG_CONFIG ?= pkg-config
 CC ?= cc
-PKGS = ncursesw libpq libcurl libxml-2.0 xmlsec1-openssl libcrypto libssl libpcsclite p11-kit-1 json-c
+PKGS = ncursesw libpq libcurl libxml-2.0 xmlsec1-openssl libcrypto libssl libpcsclite p11-kit-1 json-c libmicrohttpd
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wwrite-strings -Wundef -Wno-missing-field-initializers
