@@ -474,18 +474,23 @@ REVOKE EXECUTE ON FUNCTION dossier_compte_rebuild() FROM liasse_agent;
 
 -- The same rows as my_rights() restricted to <type>:lecture, computed
 -- directly: is_owner() is evaluated once (scalar sub-select), not once per
--- (entity, right) pair, which keeps this at a fraction of a millisecond.
+-- (entity, right) pair. PL/pgSQL rather than SQL: its plans are cached
+-- for the session, where a SQL function is planned at every call.
 CREATE FUNCTION dossier_scope() RETURNS TABLE (entite_id bigint, type text)
-LANGUAGE sql STABLE SECURITY DEFINER ROWS 50 SET search_path = liasse, pg_catalog AS $$
-	SELECT e.id, t.type FROM entite e, (SELECT DISTINCT v.type FROM dossier_type_version v) t
-	WHERE (SELECT is_owner())
-	UNION
-	SELECT ea.entite_id, left(rd.droit, -8)
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 50 SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	IF is_owner() THEN
+		RETURN QUERY SELECT e.id, t.type FROM entite e,
+			(SELECT DISTINCT v.type FROM dossier_type_version v) t;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT DISTINCT ea.entite_id, left(rd.droit, -8)
 	FROM utilisateur u
 	JOIN utilisateur_role ur ON ur.utilisateur_id = u.id
 	JOIN role_droit rd ON rd.role = ur.role AND rd.droit LIKE '%:lecture'
 	JOIN entite_ancetre ea ON ea.ancetre_id = ur.entite_id
-	WHERE u.login = session_user AND u.actif AND NOT (SELECT is_owner())
+	WHERE u.login = session_user AND u.actif;
+END
 $$;
 
 DO $$
@@ -509,18 +514,24 @@ GRANT SELECT ON dossier_type_version, dossier_type, dossier_type_etat TO liasse_
 -- The entity and those of its sub-entities where the caller reads some
 -- dossier type (SECURITY DEFINER: no Row Level Security cost on the tree).
 CREATE FUNCTION dossier_entites(p_entite bigint, p_sous_entites boolean) RETURNS SETOF bigint
-LANGUAGE sql STABLE SECURITY DEFINER ROWS 20 SET search_path = liasse, pg_catalog AS $$
-	SELECT DISTINCT s.entite_id FROM dossier_scope() s
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20 SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	RETURN QUERY SELECT DISTINCT s.entite_id FROM dossier_scope() s
 	WHERE s.entite_id = p_entite
 	   OR (p_sous_entites AND s.entite_id IN (SELECT a.entite_id FROM entite_ancetre a
-						  WHERE a.ancetre_id = p_entite))
+						  WHERE a.ancetre_id = p_entite));
+END
 $$;
 
--- The name of a dossier's entity, for a reader of the dossier.
-CREATE FUNCTION dossier_entite_nom(p_entite bigint, p_type text) RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog
-RETURN (SELECT denomination FROM entite WHERE id = p_entite
-	AND has_right(p_entite, p_type || ':lecture'));
+-- The names of the entities (among P_IDS) where the caller reads dossiers:
+-- one call per list page.
+CREATE FUNCTION dossier_entite_noms(p_ids bigint[]) RETURNS TABLE (id bigint, nom text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20 SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	RETURN QUERY SELECT e.id, e.denomination FROM entite e
+	WHERE e.id = ANY (p_ids) AND e.id IN (SELECT s.entite_id FROM dossier_scope() s);
+END
+$$;
 
 ------------------------------------------------------------------------
 -- Helpers used by the functions agents call (SECURITY INVOKER: called
@@ -1565,10 +1576,12 @@ RETURN plainto_tsquery('liasse.fr', coalesce(p, ''));
 -- non-leakproof operator such as @@ from using the GIN index; the
 -- caller's scope is applied explicitly instead.
 CREATE FUNCTION dossier_search_ids(p text) RETURNS SETOF bigint
-LANGUAGE sql STABLE SECURITY DEFINER ROWS 200 SET search_path = liasse, pg_catalog AS $$
-	SELECT d.id FROM dossier d
-	WHERE d.search @@ dossier_tsquery(p)
-	  AND (d.entite_id, d.type) IN (SELECT s.entite_id, s.type FROM dossier_scope() s)
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 200 SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	RETURN QUERY SELECT d.id FROM dossier d
+	WHERE d.search @@ plainto_tsquery('liasse.fr', coalesce(p, ''))
+	  AND (d.entite_id, d.type) IN (SELECT s.entite_id, s.type FROM dossier_scope() s);
+END
 $$;
 
 CREATE FUNCTION dossier_list_where(p_filtre jsonb) RETURNS text
@@ -1672,10 +1685,14 @@ DECLARE
 	v_desc boolean := coalesce(nullif(p_filtre->>'tri', ''), 'date') = 'date';
 BEGIN
 	RETURN QUERY EXECUTE format(
-		'SELECT s.id, s.entite_id, liasse.dossier_entite_nom(s.entite_id, s.type), '
-		's.type, s.titre, s.etat, liasse.dossier_etat_label(s.type, s.type_version, s.etat), s.etat_at, '
+		'WITH s AS (%s), '
+		'n AS (SELECT * FROM liasse.dossier_entite_noms((SELECT array_agg(DISTINCT s.entite_id) FROM s))) '
+		'SELECT s.id, s.entite_id, n.nom, s.type, s.titre, s.etat, coalesce(l.label, s.etat), s.etat_at, '
 		's.version, (SELECT jsonb_object_agg(i.champ, i.valeur) FROM liasse.dossier_index i '
-		'WHERE i.dossier_id = s.id), s.id || '':'' || s.cle FROM (%s) s ORDER BY s.k %s, s.id %s',
+		'WHERE i.dossier_id = s.id AND i.entite_id = s.entite_id AND i.type = s.type), s.id || '':'' || s.cle '
+		'FROM s LEFT JOIN n ON n.id = s.entite_id '
+		'LEFT JOIN liasse.dossier_type_etat l ON l.type = s.type AND l.version = s.type_version AND l.etat = s.etat '
+		'ORDER BY s.k %s, s.id %s',
 		dossier_list_sql(p_filtre, p_apres, p_limite),
 		CASE WHEN v_desc THEN 'DESC' ELSE 'ASC' END, CASE WHEN v_desc THEN 'DESC' ELSE 'ASC' END);
 END
@@ -1717,14 +1734,17 @@ $$;
 -- Dossiers per type for a menu (types the caller may read on the entity).
 CREATE FUNCTION dossier_compteurs(p_entite bigint, p_sous_entites boolean DEFAULT false)
 RETURNS TABLE (type text, nom text, famille text, n bigint)
-LANGUAGE sql STABLE SET search_path = liasse, pg_catalog AS $$
+LANGUAGE plpgsql STABLE SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	RETURN QUERY
 	WITH e AS (SELECT dossier_entites(p_entite, p_sous_entites) AS id),
 	     c AS (SELECT c.type, sum(c.n) AS n FROM dossier_compte c
 		   WHERE c.entite_id IN (SELECT id FROM e) GROUP BY c.type)
 	SELECT t.type, t.nom, t.famille, coalesce(c.n, 0)::bigint
 	FROM dossier_type t LEFT JOIN c ON c.type = t.type
-	WHERE has_right(p_entite, t.type || ':lecture')
-	ORDER BY t.famille, t.nom
+	WHERE t.type IN (SELECT s.type FROM dossier_scope() s WHERE s.entite_id = p_entite)
+	ORDER BY t.famille, t.nom;
+END
 $$;
 
 ------------------------------------------------------------------------

@@ -125,13 +125,15 @@ is "$(dsql "$UA" "SELECT string_agg(etat, ',') FROM dossier_historique($ds)")" \
 
 # mailsec-bidir: passwords must match, envoi-mail is a connector action.
 ms=$(L "$UA" dossier create --entite "$ENT_A" --type mailsec-bidir --titre "Convocation du conseil")
-out=$(L "$UA" dossier set "$ms" "to=maire@example.org, groupe: \"Élus\"" password=abc password2=abd 2>&1)
+h1='pbkdf2-sha256$100000$0123456789abcdef0123456789abcdef$'$(printf 'a%.0s' $(seq 64))
+h2='pbkdf2-sha256$100000$0123456789abcdef0123456789abcdef$'$(printf 'b%.0s' $(seq 64))
+out=$(L "$UA" dossier set "$ms" "to=maire@example.org, groupe: \"Élus\"" "password=$h1" "password2=$h2" 2>&1)
 like "$out" "version" "destinataires et groupes acceptés"
 out=$(L "$UA" dossier set "$ms" "to=pas une adresse" 2>&1)
 like "$out" "ni une adresse" "destinataire invalide refusé"
 out=$(L "$UA" dossier action "$ms" envoi-mail 2>&1)
 like "$out" "mot de passe|Mot de passe|identiques|confirmation" "mots de passe différents : envoi refusé"
-L "$UA" dossier set "$ms" password2=abc >/dev/null
+L "$UA" dossier set "$ms" "password2=$h1" >/dev/null
 like "$(L "$UA" dossier show "$ms")" "valeur: password=\*\*\*\*\*\*\*\*" "le mot de passe n'est jamais relu"
 out=$(L "$UA" dossier action "$ms" envoi-mail 2>&1)
 like "$out" "programme: envoi-mail" "envoi du mail programmé pour le démon"
