@@ -93,9 +93,22 @@ lineedit_key(struct lineedit *e, int key)
 	} else if (e->multiline && key == 10) { /* ^J: new line */
 		insert(e, "\n", 1);
 	} else if (!KEY_IS_FN(key) && key >= 0x20 && key != 0x7f && !(key >= 0x80 && key <= 0x9f)) {
-		char buf[8];
-		keys_name(key, buf, sizeof(buf));
-		insert(e, buf, strlen(buf));
+		char buf[4];
+		unsigned cp = (unsigned)key;
+		size_t n;
+		if (cp < 0x80) {
+			buf[0] = (char)cp, n = 1;
+		} else if (cp < 0x800) {
+			buf[0] = (char)(0xc0 | (cp >> 6)), buf[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
+		} else if (cp < 0x10000) {
+			buf[0] = (char)(0xe0 | (cp >> 12)), buf[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			buf[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
+		} else {
+			buf[0] = (char)(0xf0 | (cp >> 18)), buf[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			buf[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), buf[3] = (char)(0x80 | (cp & 0x3f));
+			n = 4;
+		}
+		insert(e, buf, n);
 	} else {
 		return false;
 	}

@@ -302,14 +302,23 @@ run_action(struct view *v)
 				3, p, &err);
 	if (!r) {
 		ui_error(&err);
-	} else {
-		ui_message(false, _("« %s » : le dossier est maintenant « %s »."), label,
-			   PQgetvalue(r, 0, 0));
-		PQclear(r);
+		free(label);
+		return;
 	}
+	char msg[512];
+	snprintf(msg, sizeof(msg), _("« %s » : le dossier est maintenant « %s »."), label,
+		 PQgetvalue(r, 0, 0));
+	PQclear(r);
 	free(label);
-	if (!dossier_open(v, &err) && err.msg[0])
-		ui_error(&err);
+	if (!dossier_open(v, &err)) {
+		if (err.code != ERR_NOT_FOUND) {
+			ui_error(&err);
+			return;
+		}
+		/* Deleted by the action: back to the list. */
+		ui_pop();
+	}
+	ui_message(false, "%s", msg);
 }
 
 static bool

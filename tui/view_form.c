@@ -263,7 +263,7 @@ shown_value(struct fline *l, struct strbuf *tmp)
 	return l->value;
 }
 
-#define LABEL_W 30
+#define LABEL_W 34
 
 static void
 form_row(struct view *v, size_t i, struct row *r)
@@ -279,8 +279,8 @@ form_row(struct view *v, size_t i, struct row *r)
 	}
 	if (is_error) {
 		r->heading = true;
-		row_add(r, "", LABEL_W, EL_DEFAULT);
-		row_add(r, l->error, 0, EL_FIELD_ERROR);
+		row_add(r, "", 3, EL_DEFAULT);
+		row_addf(r, 0, EL_FIELD_ERROR, "↳ %s", l->error);
 		return;
 	}
 	bool req = js_bool(l->field, "required");

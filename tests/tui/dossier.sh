@@ -1,0 +1,85 @@
+# Editing and acting on a dossier from the keyboard: create an acte, get
+# the validation messages next to the fields, save, run an action, and
+# see a change made by another session appear within a second.
+. tests/tui/lib.sh
+tui_db tuidossier || { fail "base de test"; exit 1; }
+
+run_liasse
+wait_for "Types de dossiers" 5
+keys / A c t e s Enter
+keys c
+wait_for "Modification" 5
+assert_has "c crée un acte et ouvre son formulaire" "Modification · Actes (générique)"
+like "$(screen | grep "Numéro de l'acte")" "Numéro de l'acte +\\*" "champs obligatoires marqués"
+assert_has "onglet conditionnel signalé" "Vote (onglet masqué)"
+
+# Cursor starts on "Nature de l'acte": a select list.
+keys Enter
+assert_has "liste de choix de la nature" "Délibérations"
+keys Enter
+# Numéro de l'acte: wrong format.
+keys Down Enter
+keys -l "n°12 faux"
+keys Enter
+numline=$(screen | grep -n "^  Numéro de l'acte" | head -n 1 | cut -d: -f1)
+msg=$(screen | sed -n "$((numline + 1))p")
+like "$msg" "Numéro" "numéro invalide : message sous le champ"
+# Date in the future.
+keys Down Enter C-u
+keys -l "2099-01-01"
+keys Enter
+dline=$(screen | grep -n "^  Date de la décision" | head -n 1 | cut -d: -f1)
+like "$(screen | sed -n "$((dline + 1))p")" "futur|postérieure|avenir|aujourd" "date future : message sous le champ"
+# Objet with a forbidden character (œ is not Latin-1).
+keys Down Enter
+keys -l "Vœu du conseil"
+keys Enter
+oline=$(screen | grep -n "^  Objet" | head -n 1 | cut -d: -f1)
+like "$(screen | sed -n "$((oline + 1))p")" "œ|caractère|ISO|Latin" "caractère interdit : message sous le champ"
+keys F2
+assert_has "enregistrement refusé tant que des champs sont faux" "Corrigez les champs signalés"
+assert_has "rien de perdu : la valeur tapée reste" "Vœu du conseil"
+
+# Fix them, save.
+keys Home Down Enter C-u
+keys -l "2026_001"
+keys Enter
+keys Down Enter C-u
+keys -l "2026-11-02"
+keys Enter
+keys Down Enter C-u
+keys -l "Budget primitif"
+keys Enter
+keys F2
+assert_has "enregistré" "Dossier enregistré."
+id=$(sql -c "SELECT id FROM liasse.dossier WHERE titre = 'Budget primitif'")
+like "$id" '^[0-9]+$' "le dossier est en base avec son titre"
+is "$(sql -c "SELECT valeur FROM liasse.dossier_valeur WHERE dossier_id = ${id:-0} AND champ = 'numero_de_lacte'")" "2026_001" "numéro enregistré"
+keys Escape
+wait_for "Position 1 à 1 sur 1" 5
+assert_has "retour à la liste : le nouveau dossier" "Budget primitif"
+keys Enter
+wait_for "États du dossier" 5
+assert_has "vue du dossier" "Actions possibles"
+
+# Live update: another session changes the title.
+ver=$(sql -c "SELECT version FROM liasse.dossier WHERE id = $id")
+sql_as "$TUI_USER" -c "SELECT liasse.dossier_set($id, $ver, '{\"objet\": \"Budget modifié ailleurs\"}')" >/dev/null
+if wait_for "Budget modifié ailleurs" 2; then ok "mise à jour en direct en moins de 2 s"; else
+	fail "mise à jour en direct en moins de 2 s"; screen | sed 's/^/#   |/'; fi
+
+# An action from the picker.
+keys a
+assert_has "a : liste des actions possibles" "Actions possibles"
+assert_has "a : l'action Supprimer est proposée" "Supprimer"
+n=$(screen | grep -n "Actions possibles" | head -n 1 | cut -d: -f1)
+k=$(screen | grep -n "Supprimer" | head -n 1 | cut -d: -f1)
+for _ in $(seq 1 $((k - n - 1))); do keys Down; done
+keys Enter
+screen | grep -q "(o/n)" && keys o
+assert_has "action effectuée : nouvel état annoncé" "le dossier est maintenant"
+is "$(sql -c "SELECT count(*) FROM liasse.journal WHERE dossier_id = $id AND action = 'supression'")" \
+	"1" "l'action est au journal"
+assert_has "dossier supprimé : retour à la liste, à jour" "Position 0 à 0 sur 0"
+keys q
+wait_for "fin=0" 5
