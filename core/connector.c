@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/dossier.h"
 #include "core/i18n.h"
@@ -276,14 +277,17 @@ connector_result_set(struct connector_result *r, enum connector_status status, c
 	}
 }
 
-/* The null connector: succeeds at once (benchmarks, tests, the demo's
- * "fake" slots). Option "resultat": "ok" (default), "attente" (WAIT),
- * "erreur" (RETRY), "ko" (FAIL with option "action_erreur"). */
+/* The null connector: no remote side (benchmarks, tests). Options:
+ * "resultat" ok (default) | attente (WAIT) | erreur (RETRY) | ko (FAIL);
+ * "suite_<action>" (hyphens as underscores) the outcome after ACTION;
+ * "action_erreur" the error action; "duree" milliseconds each run takes
+ * (its start and end are recorded as connector data null_debut/null_fin,
+ * so tests can see which runs overlapped). */
 static const struct connector_field null_fields[] = {
 	{ "resultat", N_("Résultat simulé (ok, attente, erreur, ko)"), CF_SELECT, false, "ok",
 	  "ok=Succès|attente=Attente|erreur=Erreur temporaire|ko=Refus" },
-	{ "suite", N_("Action appliquée après le succès"), CF_TEXT, false, NULL, NULL },
 	{ "action_erreur", N_("Action d'erreur"), CF_TEXT, false, NULL, NULL },
+	{ "duree", N_("Durée de chaque exécution (millisecondes)"), CF_NUMBER, false, "0", NULL },
 	{ NULL, NULL, CF_TEXT, false, NULL, NULL },
 };
 
@@ -297,13 +301,37 @@ null_test(const struct connector_config *cfg, struct strbuf *message, struct err
 }
 
 static bool
+null_stamp(struct connector_ctx *ctx, const char *key, struct err *err)
+{
+	struct timespec ts;
+	char buf[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, sizeof buf, "%lld.%06ld", (long long)ts.tv_sec, ts.tv_nsec / 1000);
+	return !ctx->job->dossier_id || connector_data_put(ctx, key, buf, err);
+}
+
+static bool
 null_run(struct connector_ctx *ctx, struct connector_result *res, struct err *err)
 {
-	(void)err;
 	const char *r = connector_config_get(ctx->config, "resultat");
 	const char *fail = connector_config_get(ctx->config, "action_erreur");
+	long ms = connector_config_long(ctx->config, "duree", 0);
+	if (ms > 0) {
+		if (!null_stamp(ctx, "null_debut", err))
+			return false;
+		struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
+		while (nanosleep(&d, &d) != 0)
+			;
+		if (!null_stamp(ctx, "null_fin", err))
+			return false;
+	}
+	char key[160];
+	snprintf(key, sizeof key, "suite_%s", ctx->job->action);
+	for (char *c = key; *c; c++)
+		if (*c == '-')
+			*c = '_';
 	if (!r || strcmp(r, "ok") == 0)
-		connector_result_set(res, CONNECTOR_DONE, connector_config_get(ctx->config, "suite"), NULL);
+		connector_result_set(res, CONNECTOR_DONE, connector_config_get(ctx->config, key), NULL);
 	else if (strcmp(r, "attente") == 0)
 		connector_result_set(res, CONNECTOR_WAIT, NULL, _("En attente."));
 	else if (strcmp(r, "ko") == 0)

@@ -258,6 +258,14 @@ BEGIN
 		 ORDER BY x.run_at, x.id LIMIT greatest(p_limit * 4, 16) FOR UPDATE SKIP LOCKED LOOP
 		CONTINUE WHEN j.dossier_id IS NOT NULL AND EXISTS (SELECT FROM job k
 			WHERE k.dossier_id = j.dossier_id AND k.id <> j.id AND k.locked_until > now());
+		-- Associated after the job was created: resolve now.
+		IF j.famille IS NOT NULL AND j.connecteur_id IS NULL AND j.dossier_id IS NOT NULL THEN
+			j.connecteur_id := connecteur_resolve(j.entite_id, j.type, j.famille, 0);
+			IF j.connecteur_id IS NOT NULL THEN
+				j.verrou := (job_frequence(j)).verrou;
+				UPDATE job SET connecteur_id = j.connecteur_id, verrou = j.verrou WHERE id = j.id;
+			END IF;
+		END IF;
 		IF j.verrou <> '' THEN
 			PERFORM pg_advisory_xact_lock(hashtext('liasse.verrou:' || j.verrou));
 			v_max := coalesce((SELECT v.max FROM verrou v WHERE v.nom = j.verrou), 1);

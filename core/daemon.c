@@ -1,0 +1,407 @@
+/* The daemon loop (see daemon.h). */
+#include "core/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/connector.h"
+#include "core/frequence.h"
+#include "core/i18n.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+
+struct job_row {
+	struct connector_job job;
+	char type[128];
+	char action[128];
+	char etat_source[128];
+	char famille[64];
+	char expression[1024];
+};
+
+const char *
+daemon_id(void)
+{
+	static char id[300];
+	if (!id[0]) {
+		char host[256] = "localhost";
+		gethostname(host, sizeof host - 1);
+		snprintf(id, sizeof id, "%s:%ld", host, (long)getpid());
+	}
+	return id;
+}
+
+void
+daemon_opts_init(struct daemon_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->lease = 300;
+	o->idle = 60;
+	o->batch = 1;
+}
+
+static void
+lltext(char *buf, size_t n, long long v)
+{
+	snprintf(buf, n, "%lld", v);
+}
+
+/* Puts the job back: next try per the frequency (COUNT: one more try),
+ * suspended when the expression is used up. Returns false when it was
+ * used up (nothing scheduled). */
+static bool
+job_reschedule(struct db *db, const struct job_row *r, bool count, const char *message,
+	       const char *etat, bool *used_up, struct err *err)
+{
+	char id[32], at[64] = "";
+	lltext(id, sizeof id, r->job.id);
+	struct err ferr = { 0 };
+	struct frequence *f = frequence_parse(r->expression, &ferr);
+	time_t next = 0;
+	bool has_next = true;
+	if (!f) {
+		log_warn("job %lld: fréquence invalide « %s » : %s", (long long)r->job.id, r->expression,
+			 ferr.msg);
+		f = frequence_parse("", &ferr);
+	}
+	has_next = frequence_next(f, time(NULL), r->job.nb_try + 1, &next);
+	frequence_free(&f);
+	if (used_up)
+		*used_up = !has_next;
+	if (has_next)
+		lltext(at, sizeof at, (long long)next);
+	const char *p[] = { id, daemon_id(), has_next ? at : NULL, count ? "t" : "f", message, etat };
+	return db_exec(db, "SELECT liasse.job_release($1, $2, to_timestamp($3::double precision), $4, $5, $6)",
+		       6, p, err);
+}
+
+/* True when the job's frequency has no try left after this one. */
+static bool
+frequence_used_up(const struct job_row *r)
+{
+	struct err ferr = { 0 };
+	struct frequence *f = frequence_parse(r->expression, &ferr);
+	time_t next;
+	bool left = !f || frequence_next(f, time(NULL), r->job.nb_try + 1, &next);
+	frequence_free(&f);
+	return !left;
+}
+
+/* In an open transaction: true while we still hold the job. */
+static bool
+job_still_ours(struct db *db, int64_t job, bool *ours, struct err *err)
+{
+	char id[32];
+	lltext(id, sizeof id, job);
+	const char *p[] = { id, daemon_id() };
+	PGresult *res = db_query(db, "SELECT liasse.job_hold($1, $2)", 2, p, err);
+	if (!res)
+		return false;
+	*ours = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return true;
+}
+
+static bool
+apply_action(struct db *db, int64_t dossier, const char *action, const char *message, struct err *err)
+{
+	char id[32];
+	lltext(id, sizeof id, dossier);
+	const char *p[] = { id, action, message && message[0] ? message : NULL };
+	return db_exec(db, "SELECT liasse.dossier_action($1, $2, NULL, $3)", 3, p, err);
+}
+
+/* Applies, in one transaction: the removal of the job, ACTION (NULL:
+ * none) then OUTCOME (NULL: none) on the dossier. On a refusal (the
+ * dossier moved meanwhile...), the job is put in error with the reason. */
+static bool
+job_finish(struct db *db, const struct job_row *r, const char *action, const char *outcome,
+	   const char *message, struct daemon_stats *st, struct err *err)
+{
+	char id[32];
+	lltext(id, sizeof id, r->job.id);
+	bool ours = false;
+	struct err aerr = { 0 };
+	if (!db_begin(db, err))
+		return false;
+	if (!job_still_ours(db, r->job.id, &ours, err)) {
+		db_rollback(db);
+		return false;
+	}
+	if (!ours) {
+		db_rollback(db);
+		st->lost++;
+		log_warn("job %lld : bail perdu avant la fin, un autre démon l'a repris", (long long)r->job.id);
+		return true;
+	}
+	const char *p[] = { id };
+	bool ok = db_exec(db, "DELETE FROM liasse.job WHERE id = $1", 1, p, err);
+	if (ok && r->job.dossier_id && action)
+		ok = apply_action(db, r->job.dossier_id, action, message, &aerr);
+	if (ok && r->job.dossier_id && outcome && outcome[0] && aerr.code == ERR_NONE)
+		ok = apply_action(db, r->job.dossier_id, outcome, action ? NULL : message, &aerr);
+	if (ok && aerr.code == ERR_NONE)
+		return db_commit(db, err);
+	db_rollback(db);
+	if (aerr.code == ERR_DB_CONNECT || err->code == ERR_DB_CONNECT) {
+		if (err->code == ERR_NONE)
+			*err = aerr;
+		return false;
+	}
+	if (!ok && aerr.code == ERR_NONE)
+		return false;
+	/* The dossier engine refused: the job goes in error, the reason shown. */
+	log_warn("job %lld (%s) : %s", (long long)r->job.id, r->job.action, aerr.msg);
+	st->failures++;
+	const char *q[] = { id, daemon_id(), aerr.msg };
+	return db_exec(db, "SELECT liasse.job_release($1, $2, NULL, true, $3, 'erreur')", 3, q, err);
+}
+
+/* A job of a connector itself (no dossier): runs again per the frequency. */
+static bool
+connector_job_again(struct db *db, const struct job_row *r, const char *message, struct err *err)
+{
+	struct job_row again = *r;
+	again.job.nb_try = 0;
+	char id[32];
+	lltext(id, sizeof id, r->job.id);
+	const char *p[] = { id };
+	if (!db_exec(db, "UPDATE liasse.job SET nb_try = 0 WHERE id = $1", 1, p, err))
+		return false;
+	return job_reschedule(db, &again, false, message, NULL, NULL, err);
+}
+
+static bool
+run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, struct err *err)
+{
+	char msg[600];
+	if (!r->job.connecteur_id) {
+		snprintf(msg, sizeof msg,
+			 _("Aucun connecteur %s n'est associé au type %s pour cette entité (ni hérité)."),
+			 r->famille, r->type);
+		st->retries++;
+		return job_reschedule(db, r, true, msg, NULL, NULL, err);
+	}
+	struct err cerr = { 0 };
+	struct connector_config *cfg = connector_config_load(db, r->job.connecteur_id, &cerr);
+	if (!cfg) {
+		if (cerr.code == ERR_DB_CONNECT) {
+			*err = cerr;
+			return false;
+		}
+		st->retries++;
+		return job_reschedule(db, r, true, cerr.msg, NULL, NULL, err);
+	}
+	const struct connector_type *type = connector_find(cfg->type);
+	if (!type) {
+		snprintf(msg, sizeof msg, _("Type de connecteur inconnu de ce démon : « %s »."), cfg->type);
+		connector_config_free(&cfg);
+		st->retries++;
+		return job_reschedule(db, r, true, msg, NULL, NULL, err);
+	}
+	struct connector_ctx ctx = {
+		.db = db, .job = &r->job, .config = cfg, .daemon_id = daemon_id(), .stop = NULL,
+	};
+	struct connector_result res;
+	connector_result_init(&res);
+	bool ok = type->run(&ctx, &res, &cerr);
+	connector_config_free(&cfg);
+	if (!ok) {
+		connector_result_free(&res);
+		if (cerr.code == ERR_DB_CONNECT) {
+			*err = cerr;
+			return false;
+		}
+		/* A bug or a local failure: retried like a transient error. */
+		log_error("job %lld (%s) : %s %s", (long long)r->job.id, r->job.action, cerr.msg, cerr.detail);
+		st->retries++;
+		return job_reschedule(db, r, true, cerr.msg, NULL, NULL, err);
+	}
+	const char *m = sb_str(&res.message);
+	bool used_up = false;
+	switch (res.status) {
+	case CONNECTOR_DONE:
+		st->done++;
+		ok = r->job.dossier_id ? job_finish(db, r, r->job.action, res.outcome, m, st, err)
+				       : connector_job_again(db, r, m, err);
+		break;
+	case CONNECTOR_WAIT:
+		st->waits++;
+		ok = job_reschedule(db, r, true, m, NULL, &used_up, err);
+		if (ok && used_up)
+			st->suspended++;
+		break;
+	case CONNECTOR_RETRY:
+		st->retries++;
+		if (res.outcome[0] && r->job.dossier_id && frequence_used_up(r)) {
+			/* The tries are used up: the error state, from which the user resends. */
+			st->failures++;
+			ok = job_finish(db, r, NULL, res.outcome, m, st, err);
+			break;
+		}
+		ok = job_reschedule(db, r, true, m, NULL, &used_up, err);
+		if (ok && used_up)
+			st->suspended++;
+		break;
+	case CONNECTOR_FAIL:
+		st->failures++;
+		if (res.outcome[0] && r->job.dossier_id)
+			ok = job_finish(db, r, NULL, res.outcome, m, st, err);
+		else
+			ok = job_reschedule(db, r, true, m, "erreur", NULL, err);
+		break;
+	}
+	connector_result_free(&res);
+	return ok;
+}
+
+static bool
+run_job(struct db *db, const struct job_row *r, struct daemon_stats *st, struct err *err)
+{
+	st->runs++;
+	log_debug("job %lld : %s sur le dossier %lld", (long long)r->job.id, r->job.action,
+		  (long long)r->job.dossier_id);
+	if (r->famille[0])
+		return run_connector(db, r, st, err);
+	if (!r->job.dossier_id) { /* nothing to run */
+		char id[32];
+		lltext(id, sizeof id, r->job.id);
+		const char *p[] = { id };
+		return db_exec(db, "DELETE FROM liasse.job WHERE id = $1", 1, p, err);
+	}
+	st->done++;
+	return job_finish(db, r, r->job.action, NULL, NULL, st, err);
+}
+
+/* Claims up to BATCH jobs; returns how many were run, -1 on error. */
+static int
+claim_and_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *st, struct err *err)
+{
+	char lease[16], batch[16];
+	snprintf(lease, sizeof lease, "%d", o->lease);
+	snprintf(batch, sizeof batch, "%d", o->batch);
+	const char *p[] = { daemon_id(), lease, batch };
+	PGresult *res = db_query(db,
+		"SELECT j.id, j.entite_id, j.type, coalesce(j.dossier_id, 0), j.action,"
+		" coalesce(j.etat_source, ''), j.nb_try, coalesce(j.connecteur_id, 0),"
+		" coalesce(j.famille, ''), (liasse.job_frequence(j)).expression"
+		" FROM liasse.job_claim($1, $2, $3) j", 3, p, err);
+	if (!res)
+		return -1;
+	int n = PQntuples(res);
+	struct job_row *rows = xcalloc((size_t)n + 1, sizeof *rows);
+	for (int i = 0; i < n; i++) {
+		struct job_row *r = &rows[i];
+		r->job.id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		r->job.entite_id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		str_copy(r->type, sizeof r->type, PQgetvalue(res, i, 2));
+		r->job.dossier_id = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		str_copy(r->action, sizeof r->action, PQgetvalue(res, i, 4));
+		str_copy(r->etat_source, sizeof r->etat_source, PQgetvalue(res, i, 5));
+		r->job.nb_try = atoi(PQgetvalue(res, i, 6));
+		r->job.connecteur_id = strtoll(PQgetvalue(res, i, 7), NULL, 10);
+		str_copy(r->famille, sizeof r->famille, PQgetvalue(res, i, 8));
+		str_copy(r->expression, sizeof r->expression, PQgetvalue(res, i, 9));
+	}
+	PQclear(res);
+	int done = 0;
+	for (int i = 0; i < n; i++) {
+		struct job_row *r = &rows[i];
+		r->job.type = r->type;
+		r->job.action = r->action;
+		r->job.etat_source = r->etat_source;
+		/* Asked to stop: the jobs not started go back at once. */
+		if (o->stop && *o->stop) {
+			char id[32];
+			lltext(id, sizeof id, r->job.id);
+			const char *q[] = { id, daemon_id() };
+			db_exec(db, "SELECT liasse.job_release($1, $2, now(), false, NULL)", 2, q, err);
+			continue;
+		}
+		if (!run_job(db, r, st, err)) {
+			free(rows);
+			return -1;
+		}
+		done++;
+	}
+	free(rows);
+	return done;
+}
+
+/* Sleeps until a NOTIFY, the next due job, IDLE seconds or a signal. */
+static bool
+wait_for_work(struct db *db, const struct daemon_opts *o, struct err *err)
+{
+	double secs = o->idle;
+	PGresult *res = db_query(db,
+		"SELECT extract(epoch FROM min(run_at) - now()) FROM liasse.job"
+		" WHERE etat = 'attente' AND locked_until IS NULL", 0, NULL, err);
+	if (!res)
+		return false;
+	if (!PQgetisnull(res, 0, 0)) {
+		double d = atof(PQgetvalue(res, 0, 0));
+		if (d < secs)
+			secs = d;
+	}
+	PQclear(res);
+	/* Leases of dead daemons expire too: look again within a lease. */
+	if (secs > o->lease)
+		secs = o->lease;
+	if (secs < 0.05)
+		secs = 0.05;
+	int sock = PQsocket(db->conn);
+	fd_set fds;
+	FD_ZERO(&fds);
+	FD_SET(sock, &fds);
+	struct timeval tv = { (time_t)secs, (suseconds_t)((secs - (long)secs) * 1e6) };
+	int rc = select(sock + 1, &fds, NULL, NULL, &tv);
+	if (rc < 0 && errno != EINTR)
+		return err_set(err, ERR_INTERNAL, _("Erreur d'attente du démon : %s."), strerror(errno));
+	if (!PQconsumeInput(db->conn))
+		return db_err_from_result(db, NULL, err);
+	PGnotify *nt;
+	while ((nt = PQnotifies(db->conn)) != NULL)
+		PQfreemem(nt);
+	return true;
+}
+
+bool
+daemon_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *st, struct err *err)
+{
+	memset(st, 0, sizeof *st);
+	PGresult *res = db_query(db, "SELECT liasse.is_owner()", 0, NULL, err);
+	if (!res)
+		return false;
+	bool owner = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!owner)
+		return err_set(err, ERR_DB_RIGHTS,
+			       _("Le démon doit se connecter avec un rôle membre de liasse_owner (rôle actuel : %s)."),
+			       db->user);
+	if (!db_exec(db, "SET liasse.automatique = 'on'", 0, NULL, err) ||
+	    !db_exec(db, "SET application_name = 'liasse daemon'", 0, NULL, err) ||
+	    !db_exec(db, "LISTEN liasse_job", 0, NULL, err))
+		return false;
+	log_info("démon %s démarré (bail %d s)", daemon_id(), o->lease);
+	while (!(o->stop && *o->stop)) {
+		if (o->max_jobs && st->runs >= o->max_jobs)
+			break;
+		int n = claim_and_run(db, o, st, err);
+		if (n < 0)
+			return false;
+		if (n > 0)
+			continue;
+		if (o->once)
+			break;
+		if (!wait_for_work(db, o, err))
+			return false;
+	}
+	log_info("démon %s arrêté : %ld travaux, %ld actions, %ld attentes, %ld reprises, %ld erreurs",
+		 daemon_id(), st->runs, st->done, st->waits, st->retries, st->failures);
+	return true;
+}
