@@ -111,7 +111,7 @@ bench: $(B)/liasse
 	B=$(B) tests/bench/run
 
 DEBS = build-essential pkg-config clang libncurses-dev libpq-dev libcurl4-openssl-dev \
-       libxml2-dev libxmlsec1-dev xmlsec1 libssl-dev openssl libpcsclite-dev libp11-kit-dev \
+       libxml2-dev libxmlsec1-dev xmlsec1 libssl-dev openssl libpcsclite-dev libp11-kit-dev p11-kit-modules \
        libcsv-dev libjson-c-dev postgresql postgresql-contrib tmux groff-base man-db procps \
        softhsm2 opensc pcscd vsmartcard-vpcd python3 socat
 deps:
