@@ -75,6 +75,12 @@ keys_from_curses(int is_fn, unsigned ch)
 	if (is_fn) {
 		if (ch == KEY_BACKSPACE)
 			return KEY_FN | KEY_BACKSPACE;
+		/* xterm's terminfo calls ESC [ 1 ~ and ESC [ 4 ~ Find and
+		 * Select; tmux and the Linux console send them for Home/End. */
+		if (ch == KEY_FIND || ch == KEY_A1)
+			return KEY_FN | KEY_HOME;
+		if (ch == KEY_SELECT || ch == KEY_C1)
+			return KEY_FN | KEY_END;
 		return KEY_FN | (int)ch;
 	}
 	if (ch == '\r' || ch == '\n')

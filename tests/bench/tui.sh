@@ -19,7 +19,9 @@ if [ -z "${PGHOST:-}" ]; then
 	own_pg=1
 fi
 SOCK="$TMP/tmux.sock"
-tm() { tmux -S "$SOCK" -f /dev/null "$@"; }
+CONF="$TMP/tmux.conf"
+printf 'set -g status off\nset -g escape-time 0\nset -g default-terminal xterm-256color\n' >"$CONF"
+tm() { tmux -S "$SOCK" -f "$CONF" "$@"; }
 cleanup() {
 	tm kill-server >/dev/null 2>&1 || true
 	[ -n "$own_pg" ] && pg_stop
@@ -52,14 +54,13 @@ settle() {
 	done
 }
 wait_for() {
-	local i; for i in $(seq 1 100); do
+	local i; for i in $(seq 1 600); do
 		tm capture-pane -p -t t | grep -qF -- "$1" && return 0; sleep 0.1; done
 	echo "introuvable à l'écran : $1" >&2; return 1
 }
 OUT="$TMP/out"
 : >"$OUT"
 tm new-session -d -s t -x 80 -y 24 "$LIASSE --db 'dbname=$DB user=bench_tui'; sleep 60"
-tm set-option -g status off >/dev/null
 tm resize-window -t t -x 80 -y 24
 wait_for "Types de dossiers"
 tm send-keys -t t / H e l i o s Enter; settle
@@ -69,22 +70,25 @@ settle
 tm pipe-pane -o -t t "cat >> '$OUT'"
 sleep 0.3
 
-# step LABEL KEY [COUNT]: average bytes over COUNT presses of KEY.
+# step LABEL KEY COUNT [TEXT]: average bytes over COUNT presses of KEY
+# (waiting for TEXT on the screen after the last one, when given).
 step() {
-	local label=$1 key=$2 count=${3:-1} before after i
+	local label=$1 key=$2 count=$3 want=${4:-} before after i
 	before=$(stat -c %s "$OUT")
 	for i in $(seq 1 "$count"); do tm send-keys -t t "$key"; settle; done
+	[ -n "$want" ] && wait_for "$want" && settle
+	sleep 0.3
 	after=$(stat -c %s "$OUT")
-	printf '%-34s %8d %10d\n' "$label" "$count" $(((after - before) / count))
+	printf '%-36s %6d %10d\n' "$label" "$count" $(((after - before) / count))
 }
-printf '\n%-34s %8s %10s\n' "Pas de navigation (80x24, $N dossiers)" "fois" "octets/pas"
+printf '\n%-36s %6s %10s\n' "Pas de navigation (80x24, $N dossiers)" "fois" "octets/pas"
 step "curseur vers le bas" Down 20
 step "page suivante" NPage 10
 step "page précédente" PPage 5
-step "ouvrir un dossier (Entrée)" Enter 1
+step "ouvrir un dossier (Entrée)" Enter 1 "États du dossier"
 step "onglet suivant" Tab 1
-step "retour à la liste (Échap)" Escape 1
-step "fin de la liste" End 1
-step "début de la liste" Home 1
+step "retour à la liste (Échap)" Escape 1 "Position"
+step "début de la liste" Home 1 "Position 1 à 20"
+step "fin de la liste (charge tout)" End 1 "Position $((N - 19)) à $N"
 tm capture-pane -p -t t | tail -n 2 | head -n 1
 echo "(objectif : au plus 2 048 octets par pas)"

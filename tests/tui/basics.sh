@@ -52,6 +52,19 @@ assert_has "état de création dans l'historique" "$TUI_USER"
 keys Escape
 assert_has "Échap revient à la liste" "Position 1 à 6 sur 6"
 
+# End and Home (as tmux sends them) move to the last and first dossier.
+keys End
+keys Enter
+wait_for "États du dossier" 5
+assert_has "Fin : dernier dossier de la liste" "PES janvier 1"
+keys Escape
+keys Home
+keys Enter
+wait_for "États du dossier" 5
+assert_has "Début : premier dossier de la liste" "PES février"
+keys Escape
+wait_for "Position 1 à 6 sur 6" 5
+
 # Resize: 200x50 then back to 80x24; the screen follows.
 tm resize-window -t t -x 200 -y 50; settle
 is "$(screen | wc -l)" "50" "agrandi à 200x50 : 50 lignes"

@@ -130,3 +130,10 @@ TEST(tui_themes_parse)
 	CHECK(t.c[EL_CURSOR].attrs & THEME_A_REVERSE);
 	sb_free(&errs);
 }
+
+TEST(tui_keys_home_end_aliases)
+{
+	/* tmux sends ESC [ 1 ~ / ESC [ 4 ~, which xterm's terminfo names Find/Select. */
+	CHECK(keys_from_curses(1, KEY_FIND) == (KEY_FN | KEY_HOME));
+	CHECK(keys_from_curses(1, KEY_SELECT) == (KEY_FN | KEY_END));
+}
