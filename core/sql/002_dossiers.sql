@@ -369,6 +369,8 @@ CREATE TABLE dossier_etat (
 );
 CREATE INDEX dossier_etat_dossier ON dossier_etat (dossier_id, id);
 CREATE INDEX dossier_etat_passage ON dossier_etat (dossier_id, etat, at);
+-- "Has passed through state X (between dates)" searches start here.
+CREATE INDEX dossier_etat_recherche ON dossier_etat (etat, entite_id, at) INCLUDE (dossier_id, type);
 
 CREATE TABLE fichier (
 	id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -1600,7 +1602,8 @@ BEGIN
 	END;
 	IF v_ent IS NOT NULL THEN
 		IF def_flag(p_filtre, 'sous_entites') THEN
-			w := w || format('d.entite_id IN (SELECT liasse.dossier_entites(%s, true))', v_ent);
+			-- A scalar sub-select: the set is computed once per query.
+			w := w || format('d.entite_id = ANY ((SELECT array_agg(x) FROM liasse.dossier_entites(%s, true) x)::bigint[])', v_ent);
 		ELSE
 			w := w || format('d.entite_id = %s', v_ent);
 		END IF;
@@ -1612,14 +1615,19 @@ BEGIN
 		w := w || format('d.etat = %L', p_filtre->>'etat');
 	END IF;
 	IF nullif(p_filtre->>'passe_par', '') IS NOT NULL THEN
-		v_h := format('h.dossier_id = d.id AND h.etat = %L', p_filtre->>'passe_par');
+		v_h := format('h.etat = %L', p_filtre->>'passe_par');
+		IF v_ent IS NOT NULL THEN
+			v_h := v_h || CASE WHEN def_flag(p_filtre, 'sous_entites')
+				THEN format(' AND h.entite_id = ANY ((SELECT array_agg(x) FROM liasse.dossier_entites(%s, true) x)::bigint[])', v_ent)
+				ELSE format(' AND h.entite_id = %s', v_ent) END;
+		END IF;
 		IF p_filtre ? 'depuis' THEN
 			v_h := v_h || format(' AND h.at >= %L::date', p_filtre->>'depuis');
 		END IF;
 		IF p_filtre ? 'jusqu_a' THEN
 			v_h := v_h || format(' AND h.at < %L::date + 1', p_filtre->>'jusqu_a');
 		END IF;
-		w := w || format('EXISTS (SELECT FROM liasse.dossier_etat h WHERE %s)', v_h);
+		w := w || format('d.id IN (SELECT h.dossier_id FROM liasse.dossier_etat h WHERE %s)', v_h);
 	END IF;
 	IF nullif(p_filtre->>'jamais', '') IS NOT NULL THEN
 		w := w || format('NOT EXISTS (SELECT FROM liasse.dossier_etat h WHERE h.dossier_id = d.id AND h.etat = %L)',
