@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/dossier.h"
 #include "core/httpd.h"
@@ -279,6 +280,246 @@ serve_document(struct serve_mailsec *s, struct httpd_response *res, const char *
 	simple_page(res, 404, "Document introuvable", "Ce document n'existe pas.");
 }
 
+/* "Télécharger tous les fichiers": a ZIP (stored, no compression: PDFs
+ * do not shrink) streamed block by block; each entry's CRC-32 goes in a
+ * data descriptor after its data, so nothing is held in memory. */
+static uint32_t crc_table[256];
+
+static void
+crc_init(void)
+{
+	if (crc_table[1])
+		return;
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+static uint32_t
+crc_update(uint32_t crc, const unsigned char *p, size_t n)
+{
+	crc = ~crc;
+	while (n--)
+		crc = crc_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+	return ~crc;
+}
+
+struct zip_entry {
+	char fichier[32];
+	char *name;
+	uint64_t size;
+	uint32_t crc;
+	uint64_t offset;
+};
+
+struct zip_stream {
+	struct serve_mailsec *s;
+	struct zip_entry *e;
+	size_t n, cur;
+	int phase;         /* 0 header, 1 data, 2 descriptor, 3 central, 4 done */
+	int block;         /* next block of the current entry */
+	uint64_t written;  /* bytes of the archive produced so far */
+	uint16_t dos_time, dos_date;
+	struct strbuf pend;
+	size_t pend_off;
+	bool failed;
+};
+
+static void
+le16(struct strbuf *b, uint16_t v)
+{
+	sb_addc(b, (char)(v & 0xFF));
+	sb_addc(b, (char)(v >> 8));
+}
+
+static void
+le32(struct strbuf *b, uint32_t v)
+{
+	le16(b, (uint16_t)(v & 0xFFFF));
+	le16(b, (uint16_t)(v >> 16));
+}
+
+/* Produces the next piece of the archive into Z->pend. */
+static void
+zip_next(struct zip_stream *z)
+{
+	struct strbuf *b = &z->pend;
+	size_t before = b->len;
+	if (z->phase == 0) {
+		struct zip_entry *e = &z->e[z->cur];
+		e->offset = z->written;
+		e->crc = 0;
+		le32(b, 0x04034b50);
+		le16(b, 20);
+		le16(b, 0x0808); /* data descriptor, UTF-8 names */
+		le16(b, 0);      /* stored */
+		le16(b, z->dos_time);
+		le16(b, z->dos_date);
+		le32(b, 0);
+		le32(b, 0);
+		le32(b, 0);
+		le16(b, (uint16_t)strlen(e->name));
+		le16(b, 0);
+		sb_add(b, e->name);
+		z->phase = 1;
+		z->block = 0;
+	} else if (z->phase == 1) {
+		struct zip_entry *e = &z->e[z->cur];
+		char ns[16];
+		snprintf(ns, sizeof ns, "%d", z->block);
+		const char *p[] = { e->fichier, ns };
+		struct err err = { 0 };
+		PGresult *r = db_query(z->s->db, "SELECT liasse.mailsec_web_bloc($1, $2)", 2, p, &err);
+		if (!r) {
+			z->failed = true;
+			return;
+		}
+		if (PQgetisnull(r, 0, 0)) {
+			z->phase = 2;
+		} else {
+			size_t len;
+			unsigned char *d = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &len);
+			if (!d) {
+				PQclear(r);
+				z->failed = true;
+				return;
+			}
+			e->crc = crc_update(e->crc, d, len);
+			sb_addn(b, (const char *)d, len);
+			PQfreemem(d);
+			z->block++;
+		}
+		PQclear(r);
+	} else if (z->phase == 2) {
+		struct zip_entry *e = &z->e[z->cur];
+		le32(b, 0x08074b50);
+		le32(b, e->crc);
+		le32(b, (uint32_t)e->size);
+		le32(b, (uint32_t)e->size);
+		z->cur++;
+		z->phase = z->cur < z->n ? 0 : 3;
+	} else if (z->phase == 3) {
+		uint64_t start = z->written;
+		for (size_t i = 0; i < z->n; i++) {
+			struct zip_entry *e = &z->e[i];
+			le32(b, 0x02014b50);
+			le16(b, 20);
+			le16(b, 20);
+			le16(b, 0x0808);
+			le16(b, 0);
+			le16(b, z->dos_time);
+			le16(b, z->dos_date);
+			le32(b, e->crc);
+			le32(b, (uint32_t)e->size);
+			le32(b, (uint32_t)e->size);
+			le16(b, (uint16_t)strlen(e->name));
+			le16(b, 0);
+			le16(b, 0);
+			le16(b, 0);
+			le16(b, 0);
+			le32(b, 0);
+			le32(b, (uint32_t)e->offset);
+			sb_add(b, e->name);
+		}
+		uint64_t cd = z->written + (b->len - before) - start;
+		le32(b, 0x06054b50);
+		le16(b, 0);
+		le16(b, 0);
+		le16(b, (uint16_t)z->n);
+		le16(b, (uint16_t)z->n);
+		le32(b, (uint32_t)(cd - 0));
+		le32(b, (uint32_t)start);
+		le16(b, 0);
+		z->phase = 4;
+	}
+	z->written += b->len - before;
+}
+
+static ssize_t
+zip_read(void *ctx, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct zip_stream *z = ctx;
+	while (z->pend_off >= z->pend.len) {
+		sb_reset(&z->pend);
+		z->pend_off = 0;
+		if (z->phase == 4)
+			return 0;
+		zip_next(z);
+		if (z->failed)
+			return -1;
+	}
+	size_t k = z->pend.len - z->pend_off < max ? z->pend.len - z->pend_off : max;
+	memcpy(buf, z->pend.data + z->pend_off, k);
+	z->pend_off += k;
+	return (ssize_t)k;
+}
+
+static void
+zip_free(void *ctx)
+{
+	struct zip_stream *z = ctx;
+	for (size_t i = 0; i < z->n; i++)
+		free(z->e[i].name);
+	free(z->e);
+	sb_free(&z->pend);
+	free(z);
+}
+
+static void
+serve_zip(struct serve_mailsec *s, struct httpd_response *res, const char *dest)
+{
+	struct err e = { 0 };
+	const char *p[] = { dest };
+	PGresult *r = db_query(s->db, "SELECT fichier_id, nom, taille FROM liasse.mailsec_web_documents($1)",
+			       1, p, &e);
+	if (!r) {
+		simple_page(res, 500, "Service indisponible", "Le service est momentanément indisponible. Réessayez plus tard.");
+		return;
+	}
+	if (PQntuples(r) == 0 || PQntuples(r) > 1000) {
+		PQclear(r);
+		simple_page(res, 404, "Aucun document", "Ce message n'a pas de document.");
+		return;
+	}
+	crc_init();
+	struct zip_stream *z = xcalloc(1, sizeof *z);
+	z->s = s;
+	z->n = (size_t)PQntuples(r);
+	z->e = xcalloc(z->n, sizeof *z->e);
+	for (size_t i = 0; i < z->n; i++) {
+		struct zip_entry *en = &z->e[i];
+		str_copy(en->fichier, sizeof en->fichier, PQgetvalue(r, (int)i, 0));
+		en->size = (uint64_t)atoll(PQgetvalue(r, (int)i, 2));
+		/* No folders, no "..": the base name only; duplicates numbered. */
+		const char *nm = PQgetvalue(r, (int)i, 1);
+		const char *sl = strrchr(nm, '/');
+		struct strbuf nb = STRBUF_INIT;
+		bool dup = false;
+		for (size_t k = 0; k < i; k++)
+			dup = dup || strcmp(z->e[k].name, sl ? sl + 1 : nm) == 0;
+		if (dup)
+			sb_printf(&nb, "%zu-", i + 1);
+		sb_add(&nb, sl ? sl + 1 : nm);
+		en->name = sb_take(&nb);
+	}
+	PQclear(r);
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	z->dos_time = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
+	z->dos_date = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
+	res->reader = zip_read;
+	res->reader_ctx = z;
+	res->reader_free = zip_free;
+	res->size = -1;
+	str_copy(res->content_type, sizeof res->content_type, "application/zip");
+	disposition(res, "documents.zip");
+}
+
 static void
 files_list(struct strbuf *b, PGresult *f, const char *pre, const char *key, int name_col, int size_col,
 	   int id_col, bool deletable, const char *doc_prefix)
@@ -352,6 +593,9 @@ message_page(struct serve_mailsec *s, struct httpd_response *res, const char *pr
 	if (PQntuples(docs)) {
 		sb_add(b, "<section class=\"documents\"><h2>Documents</h2>");
 		files_list(b, docs, pre, key, 2, 4, 1, false, "document");
+		if (PQntuples(docs) > 1)
+			sb_printf(b, "<p><a href=\"%s%s/documents.zip\">Télécharger tous les documents (zip)</a></p>",
+				  pre, key);
 		sb_add(b, "</section>\n");
 	}
 	bool draft = PQgetvalue(m, 0, 6)[0] == 't', done = PQgetvalue(m, 0, 7)[0] == 't';
@@ -600,6 +844,8 @@ serve_mailsec_handle(void *ctx, const struct httpd_request *req, struct httpd_re
 	}
 	if (rest[0] == '\0' && get) {
 		message_page(s, res, pre, key, dest, NULL);
+	} else if (!strcmp(rest, "documents.zip") && get) {
+		serve_zip(s, res, dest);
 	} else if (!strncmp(rest, "document/", 9) && get) {
 		serve_document(s, res, dest, rest + 9);
 	} else if (!strcmp(rest, "reponse") && post) {

@@ -158,8 +158,23 @@ like "$(L "$UA" mailsec status "$id2")" 'a2@a\.example.*inactif' "status : lien 
 # All read: reception.
 id3=$(L "$UA" dossier create --entite "$ENT_A" --type mailsec-bidir --titre "Bureau")
 L "$UA" dossier set "$id3" 'to=b1@a.example' >/dev/null
+printf 'Ordre du jour : budget.\n' >"$T/odj.txt"
+L "$UA" dossier attach "$id3" document_attache "$PDF" >/dev/null
+L "$UA" dossier attach "$id3" document_attache "$T/odj.txt" >/dev/null
 L "$UA" mailsec send "$id3" >/dev/null; D
-curl -s "$($MR "$(mail_for b1@a.example)" link | local_url)" >/dev/null
+l3=$($MR "$(mail_for b1@a.example)" link | local_url)
+like "$(curl -s "$l3")" 'documents\.zip' "plusieurs documents : lien « tous les documents »"
+curl -s -o "$T/all.zip" "$l3/documents.zip"
+out=$(python3 - "$T/all.zip" "$PDF" "$T/odj.txt" <<'PY'
+import hashlib, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+names = z.namelist()
+want = [open(p, "rb").read() for p in sys.argv[2:]]
+print(",".join(names), all(z.read(n) == w for n, w in zip(names, want)))
+PY
+)
+is "$out" "document.pdf,odj.txt True" "zip de tous les documents : noms et contenus exacts"
 is "$(etat "$id3")" "reception" "tous ont lu : état reception"
 
 # Password: stored as a PBKDF2 hash, asked before anything is shown, rate-limited.
