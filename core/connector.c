@@ -13,6 +13,8 @@
 /* Every connector type, one line each. */
 static const struct connector_type *const registry[] = {
 	&connector_null,
+	&connector_s2low,
+	&connector_smtp,
 };
 
 const struct connector_type *const *

@@ -143,6 +143,20 @@ job_finish(struct db *db, const struct job_row *r, const char *action, const cha
 	bool ok = db_exec(db, "DELETE FROM liasse.job WHERE id = $1", 1, p, err);
 	if (ok && r->job.dossier_id && action)
 		ok = apply_action(db, r->job.dossier_id, action, message, &aerr);
+	if (ok && r->job.dossier_id && !action && outcome && outcome[0]) {
+		/* An error outcome: from the current state (send-tdt-erreur after
+		 * send-tdt), else after the job's action (tdt-error after verif-tdt). */
+		ok = db_exec(db, "SAVEPOINT outcome", 0, NULL, err);
+		if (ok)
+			apply_action(db, r->job.dossier_id, outcome, message, &aerr);
+		if (ok && aerr.code != ERR_NONE && aerr.code != ERR_DB_CONNECT) {
+			err_clear(&aerr);
+			ok = db_exec(db, "ROLLBACK TO SAVEPOINT outcome", 0, NULL, err) &&
+			     apply_action(db, r->job.dossier_id, r->job.action, NULL, &aerr);
+		} else {
+			outcome = NULL;
+		}
+	}
 	if (ok && r->job.dossier_id && outcome && outcome[0] && aerr.code == ERR_NONE)
 		ok = apply_action(db, r->job.dossier_id, outcome, action ? NULL : message, &aerr);
 	if (ok && aerr.code == ERR_NONE)
@@ -203,6 +217,21 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 		connector_config_free(&cfg);
 		st->retries++;
 		return job_reschedule(db, r, true, msg, NULL, NULL, err);
+	}
+	if (!r->job.dossier_id && strcmp(r->job.action, "test-connexion") == 0) {
+		/* Tester la connexion, asked from the TUI or the CLI. */
+		struct strbuf m = STRBUF_INIT;
+		bool ok = type->test ? type->test(cfg, &m, &cerr) : (sb_add(&m, _("Rien à tester.")), true);
+		connector_config_free(&cfg);
+		char id[32], cid[32];
+		lltext(id, sizeof id, r->job.id);
+		lltext(cid, sizeof cid, r->job.connecteur_id);
+		const char *p[] = { cid, ok ? "t" : "f", ok ? sb_str(&m) : cerr.msg, id };
+		ok = db_exec(db, "SELECT liasse.connecteur_log($1, 'test-connexion', $2, $3)", 3, p, err) &&
+		     db_exec(db, "DELETE FROM liasse.job WHERE id = $1", 1, p + 3, err);
+		sb_free(&m);
+		st->done++;
+		return ok;
 	}
 	struct connector_ctx ctx = {
 		.db = db, .job = &r->job, .config = cfg, .daemon_id = daemon_id(), .stop = NULL,

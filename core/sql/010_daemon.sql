@@ -116,9 +116,10 @@ GRANT SELECT ON connecteur_donnee TO liasse_agent;
 
 -- Selectors ('' = any): connector scope ('global' | 'entite'), family,
 -- connector type, instance, action kind ('connecteur' | 'document'),
--- dossier type, action. The most specific matching rule wins: criteria
--- weigh in this order (PASTELL drops them from the right); ties go to
--- the lowest id. No rule: every minute, no verrou.
+-- dossier type, action. The most specific matching rule wins: a
+-- narrower criterion outweighs all broader ones together (instance >
+-- connector type > family > scope; then action > dossier type > action
+-- kind); ties go to the lowest id. No rule: every minute, no verrou.
 CREATE TABLE frequence (
 	id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	type_connecteur text NOT NULL DEFAULT '' CHECK (type_connecteur IN ('', 'global', 'entite')),
@@ -202,13 +203,13 @@ LANGUAGE sql STABLE SET search_path = liasse, pg_catalog AS $$
 			CASE WHEN j.dossier_id IS NULL THEN 'connecteur' ELSE 'document' END)
 		  AND (fr.type_dossier = '' OR fr.type_dossier = j.type)
 		  AND (fr.action = '' OR fr.action = j.action)
-		ORDER BY (CASE WHEN fr.type_connecteur <> '' THEN 64 ELSE 0 END
-			+ CASE WHEN fr.famille <> '' THEN 32 ELSE 0 END
-			+ CASE WHEN fr.connecteur_type <> '' THEN 16 ELSE 0 END
-			+ CASE WHEN fr.connecteur_id IS NOT NULL THEN 8 ELSE 0 END
-			+ CASE WHEN fr.action_type <> '' THEN 4 ELSE 0 END
+		ORDER BY (CASE WHEN fr.connecteur_id IS NOT NULL THEN 64 ELSE 0 END
+			+ CASE WHEN fr.connecteur_type <> '' THEN 32 ELSE 0 END
+			+ CASE WHEN fr.famille <> '' THEN 16 ELSE 0 END
+			+ CASE WHEN fr.type_connecteur <> '' THEN 8 ELSE 0 END
+			+ CASE WHEN fr.action <> '' THEN 4 ELSE 0 END
 			+ CASE WHEN fr.type_dossier <> '' THEN 2 ELSE 0 END
-			+ CASE WHEN fr.action <> '' THEN 1 ELSE 0 END) DESC, fr.id
+			+ CASE WHEN fr.action_type <> '' THEN 1 ELSE 0 END) DESC, fr.id
 		LIMIT 1) f ON true
 $$;
 
@@ -484,3 +485,19 @@ $$;
 REVOKE EXECUTE ON FUNCTION job_claim(text, integer, integer), job_hold(bigint, text),
 	job_release(bigint, text, timestamptz, boolean, text, text), job_prepare(),
 	job_frequence(job) FROM liasse_agent;
+
+-- "Tester la connexion" asked by an agent: the daemon (which reads the
+-- secrets) runs the test and records the answer in connecteur_action.
+CREATE FUNCTION connecteur_test_demande(p_id bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	c connecteur := connecteur_require(p_id, 'connecteur:edition');
+	v_job bigint;
+BEGIN
+	INSERT INTO job (entite_id, type, dossier_id, action, connecteur_id, famille, created_by)
+	VALUES (c.entite_id, '', NULL, 'test-connexion', p_id, c.famille, session_user)
+	RETURNING id INTO v_job;
+	PERFORM pg_notify('liasse_job', '0');
+	RETURN v_job;
+END
+$$;

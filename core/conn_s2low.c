@@ -1,0 +1,1016 @@
+/* The S2LOW connector (family TdT): actes (transmission, status with the
+ * ARActe, files, bordereau, cancellation, classification check) and
+ * Helios (PES post, status, PES_ACQUIT and etat_ack). See the protocol
+ * note s2low-actes-iparapheur-sae.md; S2LOW's server behaviour wins.
+ *
+ * Idempotence: before a create/post/cancel the intent is recorded
+ * (connector data, committed at once); after a crash the next run finds
+ * the transaction id if it was stored, otherwise sends again: S2LOW
+ * refuses a second acte with the same number, and the existing
+ * transaction is then looked up by number and adopted. */
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/connector.h"
+#include "core/http.h"
+#include "core/i18n.h"
+#include "core/log.h"
+#include "core/pes.h"
+
+static const struct connector_field s2low_fields[] = {
+	{ "url", N_("Adresse de S²LOW (https://...)"), CF_TEXT, true, NULL, NULL },
+	{ "ca", N_("Autorité de certification du serveur (PEM)"), CF_FILE, false, NULL, NULL },
+	{ "certificat", N_("Certificat client (PEM)"), CF_FILE, false, NULL, NULL },
+	{ "cle", N_("Clé privée du certificat client (PEM)"), CF_FILE, false, NULL, NULL },
+	{ "cle_mot_de_passe", N_("Mot de passe de la clé"), CF_SECRET, false, NULL, NULL },
+	{ "p12", N_("Certificat client PKCS#12 (.p12)"), CF_FILE, false, NULL, NULL },
+	{ "p12_mot_de_passe", N_("Mot de passe du PKCS#12"), CF_SECRET, false, NULL, NULL },
+	{ "login", N_("Identifiant (si le certificat sert à plusieurs comptes)"), CF_TEXT, false, NULL, NULL },
+	{ "mot_de_passe", N_("Mot de passe du compte"), CF_SECRET, false, NULL, NULL },
+	{ "envoi_en_attente", N_("Confirmer la transaction sur S²LOW (en attente d'être postée)"), CF_BOOL,
+	  false, NULL, NULL },
+	{ "delai", N_("Délai d'attente d'une réponse (secondes)"), CF_NUMBER, false, "60", NULL },
+	{ "classification_sha256", N_("Empreinte de la classification enregistrée"), CF_TEXT, false, NULL,
+	  NULL },
+	{ NULL, NULL, CF_TEXT, false, NULL, NULL },
+};
+
+/* ---- Latin-1 ---------------------------------------------------------- */
+
+/* UTF-8 to ISO-8859-1; false with the first character Latin-1 cannot
+ * carry in BAD (as UTF-8) when the text has one (or is not UTF-8). */
+static bool
+to_latin1(const char *in, char **out, char *bad, size_t badlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, "");
+	while (*s) {
+		unsigned cp;
+		int n;
+		if (*s < 0x80) {
+			cp = *s;
+			n = 1;
+		} else if ((*s & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
+			cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+			n = 2;
+		} else {
+			n = (*s & 0xF0) == 0xE0 ? 3 : (*s & 0xF8) == 0xF0 ? 4 : 1;
+			cp = 0x110000;
+		}
+		if (cp > 0xFF) {
+			size_t k = 0;
+			while (k < (size_t)n && s[k] && k + 1 < badlen) {
+				bad[k] = (char)s[k];
+				k++;
+			}
+			bad[k] = 0;
+			sb_free(&sb);
+			return false;
+		}
+		sb_addc(&sb, (char)cp);
+		s += n;
+	}
+	*out = sb_take(&sb);
+	return true;
+}
+
+/* ISO-8859-1 (N bytes) to UTF-8; caller frees. */
+static char *
+from_latin1(const char *in, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, "");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == 0)
+			break;
+		if (c < 0x80) {
+			sb_addc(&sb, (char)c);
+		} else {
+			sb_addc(&sb, (char)(0xC0 | (c >> 6)));
+			sb_addc(&sb, (char)(0x80 | (c & 0x3F)));
+		}
+	}
+	return sb_take(&sb);
+}
+
+/* A redirect target, cut for messages. */
+static const char *
+cut_text(const char *s)
+{
+	static _Thread_local char buf[200];
+	str_copy(buf, sizeof buf, s);
+	return buf;
+}
+
+/* ---- HTTP with the connector's configuration ------------------------- */
+
+struct s2 {
+	const struct connector_config *cfg;
+	struct http_opts o;
+	unsigned char *p12;
+	char base[512];
+};
+
+static bool
+s2_open(struct s2 *s, const struct connector_config *cfg, struct err *err)
+{
+	memset(s, 0, sizeof *s);
+	s->cfg = cfg;
+	const char *url = connector_config_get(cfg, "url");
+	if (!url || strncmp(url, "https://", 8) != 0)
+		return err_set(err, ERR_INPUT, _("L'adresse de S²LOW doit commencer par https:// (paramètre url)."));
+	str_copy(s->base, sizeof s->base, url);
+	size_t n = strlen(s->base);
+	while (n && s->base[n - 1] == '/')
+		s->base[--n] = 0;
+	s->o.ca_pem = connector_config_get(cfg, "ca");
+	s->o.cert_pem = connector_config_get(cfg, "certificat");
+	s->o.key_pem = connector_config_get(cfg, "cle");
+	s->o.key_password = connector_config_get(cfg, "cle_mot_de_passe");
+	const char *p12 = connector_config_get(cfg, "p12");
+	if (p12) {
+		size_t len = strlen(p12);
+		s->p12 = xmalloc(len / 4 * 3 + 4);
+		int k = EVP_DecodeBlock(s->p12, (const unsigned char *)p12, (int)len);
+		if (k < 0) {
+			free(s->p12);
+			s->p12 = NULL;
+			return err_set(err, ERR_INPUT, _("Le certificat PKCS#12 enregistré est illisible (base64)."));
+		}
+		while (len && p12[len - 1] == '=')
+			len--, k--;
+		s->o.p12 = s->p12;
+		s->o.p12_len = (size_t)k;
+		s->o.p12_password = connector_config_get(cfg, "p12_mot_de_passe");
+	}
+	if (!s->o.cert_pem && !s->o.p12)
+		return err_set(err, ERR_INPUT, _("Aucun certificat client configuré (certificat + cle, ou p12)."));
+	s->o.user = connector_config_get(cfg, "login");
+	s->o.password = connector_config_get(cfg, "mot_de_passe");
+	s->o.timeout = connector_config_long(cfg, "delai", 60);
+	return true;
+}
+
+static void
+s2_close(struct s2 *s)
+{
+	free(s->p12);
+	s->p12 = NULL;
+}
+
+/* GET (or POST with parts) PATH; false + err on transport failure. */
+static bool
+s2_call(struct s2 *s, const char *path, const struct http_part *parts, size_t n,
+	struct http_response *r, struct err *err)
+{
+	char url[2048];
+	snprintf(url, sizeof url, "%s%s", s->base, path);
+	return http_request(&s->o, url, parts, n, r, err);
+}
+
+/* Checks a text answer "OK\n..." / "KO\n...". Returns 1 for OK (REST
+ * points after "OK\n"), 0 for KO (MSG: S2LOW's message in UTF-8), -1
+ * for anything else (MSG says what came). */
+static int
+s2_okko(const struct http_response *r, const char **rest, char *msg, size_t msglen)
+{
+	const char *b = r->body.data ? r->body.data : "";
+	if (r->status != 200) {
+		if (r->status >= 300 && r->status < 400)
+			snprintf(msg, msglen, _("S²LOW a répondu par une redirection (%ld vers « %s ») : "
+						"refus ou session expirée."), r->status, cut_text(r->location));
+		else
+			snprintf(msg, msglen, _("S²LOW a répondu par une erreur HTTP %ld."), r->status);
+		return -1;
+	}
+	if (strncmp(b, "OK", 2) == 0 && (b[2] == '\n' || b[2] == '\r' || b[2] == 0)) {
+		*rest = b[2] ? b + 3 : b + 2;
+		return 1;
+	}
+	if (strncmp(b, "KO", 2) == 0 && (b[2] == '\n' || b[2] == '\r' || b[2] == 0 || b[2] == ' ')) {
+		const char *m = b + 2;
+		while (*m == '\n' || *m == '\r' || *m == ' ' || *m == ':')
+			m++;
+		char *u = from_latin1(m, strlen(m));
+		size_t l = strlen(u);
+		while (l && (u[l - 1] == '\n' || u[l - 1] == '\r'))
+			u[--l] = 0;
+		snprintf(msg, msglen, "%s", u[0] ? u : _("refus sans message"));
+		free(u);
+		return 0;
+	}
+	char *u = from_latin1(b, r->body.len < 80 ? r->body.len : 80);
+	for (char *c = u; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
+	snprintf(msg, msglen, _("Réponse inattendue de S²LOW : « %s »."), u);
+	free(u);
+	return -1;
+}
+
+/* The text of an XML element <TAG>...</TAG> (first one), caller frees. */
+static char *
+xml_text(const char *xml, const char *tag)
+{
+	char open[80], close[80];
+	snprintf(open, sizeof open, "<%s>", tag);
+	snprintf(close, sizeof close, "</%s>", tag);
+	const char *a = strstr(xml, open);
+	if (!a)
+		return NULL;
+	a += strlen(open);
+	const char *b = strstr(a, close);
+	if (!b)
+		return NULL;
+	return from_latin1(a, (size_t)(b - a));
+}
+
+static char *
+attr_value(const char *xml, const char *attr)
+{
+	char key[80];
+	snprintf(key, sizeof key, "%s=\"", attr);
+	const char *a = strstr(xml, key);
+	if (!a)
+		return NULL;
+	a += strlen(key);
+	const char *b = strchr(a, '"');
+	return b ? xstrndup(a, (size_t)(b - a)) : NULL;
+}
+
+/* ---- Tester la connexion --------------------------------------------- */
+
+static bool
+s2low_test(const struct connector_config *cfg, struct strbuf *message, struct err *err)
+{
+	struct s2 s;
+	struct http_response r;
+	char msg[600];
+	const char *rest;
+	if (!s2_open(&s, cfg, err)) {
+		s2_close(&s);
+		return false;
+	}
+	bool ok = s2_call(&s, "/api/test-connexion.php", NULL, 0, &r, err);
+	if (ok) {
+		int k = s2_okko(&r, &rest, msg, sizeof msg);
+		http_response_free(&r);
+		if (k != 1)
+			ok = err_set(err, ERR_IO, _("Test de connexion refusé : %s"), msg);
+	}
+	if (ok && s2_call(&s, "/api/info-connexion.php", NULL, 0, &r, err)) {
+		json_object *j = r.status == 200 ? json_tokener_parse(r.body.data) : NULL, *u, *a, *v;
+		const char *login = "?", *coll = "?";
+		if (j && json_object_object_get_ex(j, "user_info", &u) &&
+		    json_object_object_get_ex(u, "login", &v))
+			login = json_object_get_string(v);
+		if (j && json_object_object_get_ex(j, "authority_info", &a) &&
+		    json_object_object_get_ex(a, "name", &v))
+			coll = json_object_get_string(v);
+		sb_printf(message, _("Connexion à S²LOW réussie : compte « %s », collectivité « %s »."), login, coll);
+		json_object_put(j);
+		http_response_free(&r);
+	} else if (ok) {
+		ok = false;
+	}
+	s2_close(&s);
+	return ok;
+}
+
+/* ---- Temporary files --------------------------------------------------- */
+
+struct tmp {
+	char dir[256];
+	int n;
+};
+
+static bool
+tmp_open(struct tmp *t, struct err *err)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(t->dir, sizeof t->dir, "%s/liasse-s2low-XXXXXX", base && *base ? base : "/tmp");
+	t->n = 0;
+	if (!mkdtemp(t->dir))
+		return err_set(err, ERR_IO, _("Impossible de créer un dossier temporaire."));
+	return true;
+}
+
+static void
+tmp_path(struct tmp *t, char *out, size_t n)
+{
+	snprintf(out, n, "%s/f%d", t->dir, t->n++);
+}
+
+static void
+tmp_close(struct tmp *t)
+{
+	char p[300];
+	for (int i = 0; i < t->n; i++) {
+		snprintf(p, sizeof p, "%s/f%d", t->dir, i);
+		unlink(p);
+	}
+	rmdir(t->dir);
+}
+
+static bool
+write_file(const char *path, const char *data, size_t len, struct err *err)
+{
+	FILE *fp = fopen(path, "wb");
+	if (!fp || fwrite(data, 1, len, fp) != len) {
+		if (fp)
+			fclose(fp);
+		return err_set(err, ERR_IO, _("Impossible d'écrire le fichier temporaire %s."), path);
+	}
+	return fclose(fp) == 0 || err_set(err, ERR_IO, _("Impossible d'écrire le fichier temporaire %s."), path);
+}
+
+/* A name S2LOW keeps: Latin-1, without quotes or slashes. */
+static bool
+latin1_name(const char *name, char **out, struct connector_result *res, const char *fail)
+{
+	char bad[8];
+	if (!to_latin1(name, out, bad, sizeof bad)) {
+		connector_result_set(res, CONNECTOR_FAIL, fail,
+				     _("Le nom de fichier « %s » contient « %s », que l'ISO-8859-1 exigé par "
+				       "S²LOW ne peut pas représenter : renommez le fichier."), name, bad);
+		return false;
+	}
+	for (char *c = *out; *c; c++)
+		if (*c == '"' || *c == '/' || *c == '\\')
+			*c = '_';
+	return true;
+}
+
+/* ---- Actes ------------------------------------------------------------- */
+
+/* The id of the transaction of TYPE with NUMBER, from list_actes ("" if
+ * none). */
+static bool
+actes_find(struct s2 *s, const char *number, int type, char *id, size_t idlen, struct err *err)
+{
+	id[0] = 0;
+	for (int off = 0; off < 100000; off += 100) {
+		char path[128];
+		struct http_response r;
+		snprintf(path, sizeof path, "/modules/actes/api/list_actes.php?status_id=&offset=%d&limit=100", off);
+		if (!s2_call(s, path, NULL, 0, &r, err))
+			return false;
+		json_object *j = r.status == 200 ? json_tokener_parse(r.body.data) : NULL, *tr;
+		http_response_free(&r);
+		if (!j || !json_object_object_get_ex(j, "transactions", &tr) ||
+		    !json_object_is_type(tr, json_type_array)) {
+			json_object_put(j);
+			return err_set(err, ERR_IO, _("Liste des actes de S²LOW illisible."));
+		}
+		size_t n = json_object_array_length(tr);
+		for (size_t i = 0; i < n && !id[0]; i++) {
+			json_object *t = json_object_array_get_idx(tr, i), *v, *ty, *tid;
+			if (json_object_object_get_ex(t, "number", &v) &&
+			    strcmp(json_object_get_string(v), number) == 0 &&
+			    json_object_object_get_ex(t, "type", &ty) && json_object_get_int(ty) == type &&
+			    json_object_object_get_ex(t, "id", &tid))
+				str_copy(id, idlen, json_object_get_string(tid));
+		}
+		json_object_put(j);
+		if (id[0] || n < 100)
+			return true;
+	}
+	return true;
+}
+
+/* Refuses to send when the stored classification is not the current one. */
+static bool
+classification_current(struct s2 *s, struct connector_result *res, struct err *err)
+{
+	const char *stored = connector_config_get(s->cfg, "classification_sha256");
+	if (!stored)
+		return true;
+	struct http_response r;
+	if (!s2_call(s, "/modules/actes/actes_classification_fetch.php?api=1", NULL, 0, &r, err))
+		return false;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+	SHA256((const unsigned char *)r.body.data, r.body.len, md);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	bool same = r.status == 200 && strcmp(hex, stored) == 0;
+	http_response_free(&r);
+	if (!same)
+		connector_result_set(res, CONNECTOR_FAIL, "send-tdt-erreur",
+				     _("La classification enregistrée n'est plus celle en vigueur sur S²LOW : "
+				       "mettez-la à jour (liasse connecteur classification) avant d'envoyer."));
+	return same;
+}
+
+static bool
+actes_send(struct connector_ctx *ctx, struct s2 *s, struct connector_result *res, struct err *err)
+{
+	const char *fail = "send-tdt-erreur";
+	char *done = connector_data_get(ctx, "tdt_transaction", err);
+	if (done) { /* sent before a crash: nothing to send again */
+		bool ok = connector_set_value(ctx, "tedetis_transaction_id", done, err);
+		if (ok)
+			connector_result_set(res, CONNECTOR_DONE, NULL, _("Transaction S²LOW %s."), done);
+		free(done);
+		return ok;
+	}
+	char *intent = connector_data_get(ctx, "tdt_intent", err);
+	char *nature = connector_value(ctx, "acte_nature", 0, err);
+	char *number = connector_value(ctx, "numero_de_lacte", 0, err);
+	char *objet = connector_value(ctx, "objet", 0, err);
+	char *date = connector_value(ctx, "date_de_lacte", 0, err);
+	char *classif = connector_value(ctx, "classification", 0, err);
+	char *type_acte = connector_value(ctx, "type_acte", 0, err);
+	char *type_pj = connector_value(ctx, "type_pj", 0, err);
+	char *papier = connector_value(ctx, "document_papier", 0, err);
+	char *subject = NULL;
+	struct strbuf names = STRBUF_INIT;
+	struct http_part parts[256];
+	char *owned[256];
+	size_t np = 0, no = 0;
+	char cl[5][16] = { "", "", "", "", "" };
+	struct tmp t = { "", 0 };
+	bool ok = true;
+	char bad[8], msg[600];
+	err_clear(err);
+	if (!nature || !number || !objet || !date || !classif || !type_acte) {
+		connector_result_set(res, CONNECTOR_FAIL, fail,
+				     _("Champ obligatoire absent pour la transmission : nature, numéro, objet, "
+				       "date, classification et typologie."));
+		goto out;
+	}
+	if (!to_latin1(objet, &subject, bad, sizeof bad)) {
+		connector_result_set(res, CONNECTOR_FAIL, fail,
+				     _("L'objet contient « %s », que l'ISO-8859-1 exigé par S²LOW ne peut pas "
+				       "représenter : remplacez ce caractère."), bad);
+		goto out;
+	}
+	/* "7.1.2 Libellé": codes before the first space, split at dots. */
+	{
+		char codes[64];
+		str_copy(codes, sizeof codes, classif);
+		codes[strcspn(codes, " ")] = 0;
+		int k = 0;
+		for (char *p = strtok(codes, "."); p && k < 5; p = strtok(NULL, "."))
+			str_copy(cl[k++], sizeof cl[0], p);
+	}
+	if (!classification_current(s, res, err))
+		goto out;
+	if (!tmp_open(&t, err)) {
+		ok = false;
+		goto out;
+	}
+#define FIELD(n, v) (parts[np++] = (struct http_part){ (n), (v), 0, NULL, NULL })
+	FIELD("api", "1");
+	FIELD("nature_code", nature);
+	static const char *const classif_names[] = { "classif1", "classif2", "classif3", "classif4", "classif5" };
+	for (int k = 0; k < 5; k++)
+		if (cl[k][0])
+			FIELD(classif_names[k], cl[k]);
+	FIELD("number", number);
+	FIELD("subject", subject);
+	FIELD("decision_date", date);
+	FIELD("en_attente", connector_config_get(s->cfg, "envoi_en_attente") ? "1" : "0");
+	FIELD("document_papier", papier && papier[0] ? "1" : "0");
+	FIELD("type_acte", type_acte);
+	/* The acte and its annexes. */
+	const char *champs[] = { "arrete", "autre_document_attache" };
+	char *pj = type_pj ? xstrdup(type_pj) : xstrdup("");
+	char *save = NULL, *code = strtok_r(pj, ",", &save);
+	for (int c = 0; c < 2 && ok; c++) {
+		int n = connector_file_count(ctx, champs[c], err);
+		if (n < 0) {
+			ok = false;
+			break;
+		}
+		for (int i = 0; i < n && np < 250; i++) {
+			char path[300];
+			tmp_path(&t, path, sizeof path);
+			char *name = connector_file_name(ctx, champs[c], i, err);
+			char *lname = NULL;
+			if (!name || !connector_file_save(ctx, champs[c], i, path, err)) {
+				free(name);
+				ok = false;
+				break;
+			}
+			if (!latin1_name(name, &lname, res, fail)) {
+				free(name);
+				goto out_pj;
+			}
+			free(name);
+			owned[no++] = lname;
+			owned[no++] = xstrdup(path);
+			parts[np++] = (struct http_part){ c ? "acte_attachments[]" : "acte_pdf_file", NULL, 0,
+							  owned[no - 1], lname };
+			if (c) {
+				if (!code) {
+					connector_result_set(res, CONNECTOR_FAIL, fail,
+							     _("Typologie absente pour l'annexe « %s » (champ "
+							       "« Typologie des annexes »)."), lname);
+					goto out_pj;
+				}
+				FIELD("type_pj[]", code);
+				code = strtok_r(NULL, ",", &save);
+			}
+		}
+	}
+	if (!ok)
+		goto out_pj;
+	/* The intent, committed before the request. */
+	if (!connector_data_put(ctx, "tdt_intent", number, err)) {
+		ok = false;
+		goto out_pj;
+	}
+	struct http_response r;
+	if (!s2_call(s, "/modules/actes/actes_transac_create.php", parts, np, &r, err)) {
+		connector_result_set(res, CONNECTOR_RETRY, fail, "%s", err->msg);
+		err_clear(err);
+		goto out_pj;
+	}
+	const char *rest;
+	int k = s2_okko(&r, &rest, msg, sizeof msg);
+	char id[64] = "";
+	if (k == 1) {
+		str_copy(id, sizeof id, rest);
+		id[strcspn(id, "\r\n")] = 0;
+	}
+	http_response_free(&r);
+	if (k == 0 && intent && strstr(msg, "même numéro")) {
+		/* Sent by a run that died before recording it: adopt it. */
+		if (!actes_find(s, number, 1, id, sizeof id, err)) {
+			connector_result_set(res, CONNECTOR_RETRY, fail, "%s", err->msg);
+			err_clear(err);
+			goto out_pj;
+		}
+		if (id[0]) {
+			log_info("acte %s : transaction %s déjà créée, reprise", number, id);
+			k = 1;
+		}
+	}
+	if (k == 1 && id[0]) {
+		ok = connector_data_put(ctx, "tdt_transaction", id, err) &&
+		     connector_set_value(ctx, "tedetis_transaction_id", id, err);
+		if (ok)
+			connector_result_set(res, CONNECTOR_DONE, NULL, _("Transmis à S²LOW : transaction %s."), id);
+	} else if (k == 0) {
+		connector_data_put(ctx, "tdt_intent", NULL, err);
+		connector_result_set(res, CONNECTOR_FAIL, fail, _("S²LOW a refusé l'acte : %s"), msg);
+	} else {
+		connector_result_set(res, CONNECTOR_RETRY, fail, "%s", k == 1 ? _("Réponse de S²LOW sans identifiant.") : msg);
+	}
+out_pj:
+	free(pj);
+out:
+#undef FIELD
+	for (size_t i = 0; i < no; i++)
+		free(owned[i]);
+	if (t.dir[0])
+		tmp_close(&t);
+	sb_free(&names);
+	free(intent);
+	free(nature);
+	free(number);
+	free(objet);
+	free(date);
+	free(classif);
+	free(type_acte);
+	free(type_pj);
+	free(papier);
+	free(subject);
+	return ok;
+}
+
+/* Downloads PATH and attaches it to CHAMP as NAME. 0 ok, -1 transport
+ * error (err), 1 refused (MSG). */
+static int
+fetch_attach(struct connector_ctx *ctx, struct s2 *s, struct tmp *t, const char *path, const char *champ,
+	     const char *name, bool replace, char *msg, size_t msglen, struct err *err)
+{
+	struct http_response r;
+	char file[300];
+	if (!s2_call(s, path, NULL, 0, &r, err))
+		return -1;
+	if (r.status != 200 || r.body.len == 0) {
+		if (r.status >= 300 && r.status < 400)
+			snprintf(msg, msglen, _("S²LOW a refusé le téléchargement (redirection vers « %s »)."),
+				 cut_text(r.location));
+		else
+			snprintf(msg, msglen, _("Téléchargement impossible depuis S²LOW (HTTP %ld)."), r.status);
+		http_response_free(&r);
+		return 1;
+	}
+	tmp_path(t, file, sizeof file);
+	bool ok = write_file(file, r.body.data, r.body.len, err) &&
+		  connector_file_attach(ctx, champ, file, name, replace, err);
+	http_response_free(&r);
+	return ok ? 0 : -1;
+}
+
+static bool
+actes_verif(struct connector_ctx *ctx, struct s2 *s, bool annulation, struct connector_result *res,
+	    struct err *err)
+{
+	const char *key = annulation ? "tdt_annulation" : "tdt_transaction";
+	const char *outcome_ok = annulation ? "annuler-tdt" : "acquiter-tdt";
+	char *id = connector_data_get(ctx, key, err);
+	if (!id)
+		id = connector_value(ctx, annulation ? "tedetis_annulation_id" : "tedetis_transaction_id", 0, err);
+	err_clear(err);
+	if (!id) {
+		connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("Aucune transaction S²LOW connue pour ce dossier."));
+		return true;
+	}
+	char path[256], msg[600];
+	char *eid = http_escape(id);
+	snprintf(path, sizeof path, "/modules/actes/actes_transac_get_status.php?transaction=%s", eid);
+	free(eid);
+	struct http_response r;
+	if (!s2_call(s, path, NULL, 0, &r, err)) {
+		connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt", "%s", err->msg);
+		err_clear(err);
+		free(id);
+		return true;
+	}
+	const char *rest;
+	int k = s2_okko(&r, &rest, msg, sizeof msg);
+	bool ok = true;
+	if (k == 0) {
+		connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("S²LOW : %s"), msg);
+	} else if (k < 0) {
+		connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt", "%s", msg);
+	} else {
+		int status = atoi(rest);
+		const char *flux = strchr(rest, '\n');
+		flux = flux ? flux + 1 : "";
+		if (status == 4) {
+			struct tmp t;
+			char file[300];
+			ok = tmp_open(&t, err);
+			if (ok) {
+				tmp_path(&t, file, sizeof file);
+				ok = write_file(file, flux, strlen(flux), err) &&
+				     connector_file_attach(ctx, annulation ? "aractes_annulation" : "aractes", file,
+							   "ARActe.xml", true, err);
+			}
+			char *idacte = attr_value(flux, "actes:IDActe");
+			char *date = xml_text(flux, "actes:DateReception");
+			if (ok && !annulation && idacte)
+				ok = connector_set_value(ctx, "acte_unique_id", idacte, err);
+			if (ok && date)
+				ok = connector_set_value(ctx, annulation ? "date_ar_annulation" : "date_ar", date, err);
+			int f = 0;
+			if (ok && !annulation) {
+				snprintf(path, sizeof path, "/modules/actes/actes_create_pdf.php?trans_id=%s", id);
+				f = fetch_attach(ctx, s, &t, path, "bordereau", "bordereau_acquittement.pdf", true, msg,
+						 sizeof msg, err);
+			}
+			if (ok && !annulation && f == 0) {
+				/* Files list: [0] the message, [1] the acte, [2..] annexes. */
+				snprintf(path, sizeof path,
+					 "/modules/actes/actes_transac_get_files_list.php?transaction=%s", id);
+				struct http_response lr;
+				json_object *j = NULL;
+				if (!s2_call(s, path, NULL, 0, &lr, err)) {
+					f = -1;
+				} else {
+					j = lr.status == 200 ? json_tokener_parse(lr.body.data) : NULL;
+					http_response_free(&lr);
+				}
+				size_t n = j && json_object_is_type(j, json_type_array) ? json_object_array_length(j) : 0;
+				for (size_t i = 1; i < n && f == 0; i++) {
+					json_object *o = json_object_array_get_idx(j, i), *v, *pn, *mt;
+					if (!json_object_object_get_ex(o, "id", &v) ||
+					    !json_object_object_get_ex(o, "mimetype", &mt) ||
+					    strcmp(json_object_get_string(mt), "application/pdf") != 0)
+						continue;
+					/* JSON is UTF-8 already. */
+					char *un = xstrdup(json_object_object_get_ex(o, "posted_filename", &pn)
+								   ? json_object_get_string(pn) : "acte.pdf");
+					snprintf(path, sizeof path,
+						 "/modules/actes/actes_download_file.php?file=%s&tampon=true",
+						 json_object_get_string(v));
+					f = fetch_attach(ctx, s, &t, path, i == 1 ? "acte_tamponne" : "annexes_tamponnees",
+							 un, i == 1, msg, sizeof msg, err);
+					free(un);
+				}
+				json_object_put(j);
+			}
+			if (t.dir[0])
+				tmp_close(&t);
+			if (ok && f == 0)
+				connector_result_set(res, CONNECTOR_DONE, outcome_ok,
+						     annulation ? _("Annulation acquittée par la préfecture.")
+								: _("Acquittement reçu (%s)."), idacte ? idacte : "");
+			else if (ok && f == -1)
+				connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt", "%s", err->msg);
+			else if (ok)
+				connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt", "%s", msg);
+			if (f == -1)
+				err_clear(err);
+			free(idacte);
+			free(date);
+		} else if (status == -1 || status == 6 || (status == 0 && !annulation)) {
+			char *u = from_latin1(flux, strlen(flux));
+			connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("S²LOW : transaction en erreur (%d) : %s"),
+					     status, u[0] ? u : _("sans message"));
+			free(u);
+			if (!annulation)
+				ok = connector_data_put(ctx, "tdt_transaction", NULL, err) &&
+				     connector_data_put(ctx, "tdt_intent", NULL, err);
+		} else {
+			static const char *const names[] = { "Posté", "En attente de transmission", "Transmis" };
+			connector_result_set(res, CONNECTOR_WAIT, NULL, _("S²LOW : statut %d (%s)."), status,
+					     status >= 1 && status <= 3 ? _(names[status - 1])
+					     : status == 17 ? _("En attente d'être postée") : "");
+		}
+	}
+	http_response_free(&r);
+	free(id);
+	return ok;
+}
+
+static bool
+actes_cancel(struct connector_ctx *ctx, struct s2 *s, struct connector_result *res, struct err *err)
+{
+	char *done = connector_data_get(ctx, "tdt_annulation", err);
+	if (done) {
+		connector_result_set(res, CONNECTOR_DONE, NULL, _("Annulation transmise : transaction %s."), done);
+		free(done);
+		return true;
+	}
+	char *id = connector_data_get(ctx, "tdt_transaction", err);
+	char *number = connector_value(ctx, "numero_de_lacte", 0, err);
+	char *intent = connector_data_get(ctx, "tdt_annulation_intent", err);
+	bool ok = true;
+	char msg[600], cid[64] = "";
+	err_clear(err);
+	if (!id || !number) {
+		connector_result_set(res, CONNECTOR_FAIL, NULL, _("Aucune transaction S²LOW à annuler."));
+		goto out;
+	}
+	if (!connector_data_put(ctx, "tdt_annulation_intent", "1", err)) {
+		ok = false;
+		goto out;
+	}
+	struct http_part parts[] = { { "api", "1", 0, NULL, NULL }, { "id", id, 0, NULL, NULL } };
+	struct http_response r;
+	if (!s2_call(s, "/modules/actes/actes_transac_cancel.php", parts, 2, &r, err)) {
+		connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", err->msg);
+		err_clear(err);
+		goto out;
+	}
+	const char *rest;
+	int k = s2_okko(&r, &rest, msg, sizeof msg);
+	if (k == 1) {
+		str_copy(cid, sizeof cid, rest);
+		cid[strcspn(cid, "\r\n")] = 0;
+	}
+	http_response_free(&r);
+	if (k == 0 && intent && (ok = actes_find(s, number, 6, cid, sizeof cid, err)) && cid[0])
+		k = 1;
+	if (k == 1 && cid[0]) {
+		ok = connector_data_put(ctx, "tdt_annulation", cid, err) &&
+		     connector_set_value(ctx, "tedetis_annulation_id", cid, err);
+		if (ok)
+			connector_result_set(res, CONNECTOR_DONE, NULL, _("Annulation transmise : transaction %s."), cid);
+	} else if (k == 0 && ok) {
+		connector_data_put(ctx, "tdt_annulation_intent", NULL, err);
+		connector_result_set(res, CONNECTOR_FAIL, NULL, _("S²LOW a refusé l'annulation : %s"), msg);
+	} else if (ok) {
+		connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", msg);
+	}
+out:
+	free(id);
+	free(number);
+	free(intent);
+	return ok;
+}
+
+/* ---- Helios ------------------------------------------------------------- */
+
+static bool
+helios_send(struct connector_ctx *ctx, struct s2 *s, struct connector_result *res, struct err *err)
+{
+	const char *fail = "tdt-error";
+	char *done = connector_data_get(ctx, "tdt_transaction", err);
+	if (done) {
+		bool ok = connector_set_value(ctx, "tedetis_transaction_id", done, err);
+		if (ok)
+			connector_result_set(res, CONNECTOR_DONE, NULL, _("Transaction S²LOW %s."), done);
+		free(done);
+		return ok;
+	}
+	char *intent = connector_data_get(ctx, "tdt_intent", err);
+	err_clear(err);
+	/* The signed PES when there is one. */
+	const char *champ = connector_file_count(ctx, "fichier_pes_signe", err) > 0 ? "fichier_pes_signe"
+										       : "fichier_pes";
+	struct tmp t = { "", 0 };
+	char path[300], msg[600];
+	char *name = connector_file_name(ctx, champ, 0, err), *lname = NULL;
+	bool ok = name != NULL;
+	if (!ok)
+		goto out;
+	if (!latin1_name(name, &lname, res, fail))
+		goto out;
+	if (!(ok = tmp_open(&t, err)))
+		goto out;
+	tmp_path(&t, path, sizeof path);
+	if (!(ok = connector_file_save(ctx, champ, 0, path, err)))
+		goto out;
+	if (!(ok = connector_data_put(ctx, "tdt_intent", "1", err)))
+		goto out;
+	struct http_part parts[] = { { "enveloppe", NULL, 0, path, lname } };
+	struct http_response r;
+	if (!s2_call(s, "/modules/helios/api/helios_importer_fichier.php", parts, 1, &r, err)) {
+		connector_result_set(res, CONNECTOR_RETRY, fail, "%s", err->msg);
+		err_clear(err);
+		goto out;
+	}
+	const char *rest;
+	char *resultat = xml_text(r.body.data, "resultat"), *message = xml_text(r.body.data, "message");
+	char *id = xml_text(r.body.data, "id");
+	if (r.status == 200 && resultat && strcmp(resultat, "OK") == 0 && id && id[0]) {
+		ok = connector_data_put(ctx, "tdt_transaction", id, err) &&
+		     connector_set_value(ctx, "tedetis_transaction_id", id, err);
+		if (ok)
+			connector_result_set(res, CONNECTOR_DONE, NULL, _("PES transmis à S²LOW : transaction %s."), id);
+	} else if (r.status == 200 && resultat && strcmp(resultat, "KO") == 0) {
+		if (intent && message && strstr(message, "doublon"))
+			connector_result_set(res, CONNECTOR_FAIL, fail,
+					     _("S²LOW a déjà reçu ce PES (envoi interrompu avant d'enregistrer sa "
+					       "transaction) : %s Vérifiez-le sur S²LOW avant de le renvoyer."), message);
+		else
+			connector_result_set(res, CONNECTOR_FAIL, fail, _("S²LOW a refusé le PES : %s"),
+					     message ? message : "");
+		connector_data_put(ctx, "tdt_intent", NULL, err);
+	} else if (s2_okko(&r, &rest, msg, sizeof msg) == 0) {
+		connector_result_set(res, CONNECTOR_FAIL, fail, _("S²LOW : %s"), msg);
+		connector_data_put(ctx, "tdt_intent", NULL, err);
+	} else {
+		connector_result_set(res, CONNECTOR_RETRY, fail, "%s",
+				     r.status == 200 ? _("Réponse inattendue de S²LOW au dépôt du PES.") : msg);
+	}
+	free(resultat);
+	free(message);
+	free(id);
+	http_response_free(&r);
+out:
+	if (t.dir[0])
+		tmp_close(&t);
+	free(name);
+	free(lname);
+	free(intent);
+	return ok;
+}
+
+static void
+add_ack_errors(struct strbuf *sb, const struct pes_info *info)
+{
+	for (size_t i = 0; i < info->n_erreurs_lues && i < 10; i++) {
+		const struct pes_erreur *e = &info->erreurs[i];
+		sb_printf(sb, "%s%s%s%s", i ? " ; " : " ", e->libelle[0] ? e->libelle : e->code,
+			  e->num_bord[0] ? _(" (bordereau ") : "", e->num_bord[0] ? e->num_bord : "");
+		if (e->num_bord[0])
+			sb_add(sb, ")");
+	}
+}
+
+static bool
+helios_verif(struct connector_ctx *ctx, struct s2 *s, struct connector_result *res, struct err *err)
+{
+	char *id = connector_data_get(ctx, "tdt_transaction", err);
+	if (!id)
+		id = connector_value(ctx, "tedetis_transaction_id", 0, err);
+	err_clear(err);
+	if (!id) {
+		connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("Aucune transaction S²LOW connue pour ce dossier."));
+		return true;
+	}
+	char path[256], msg[600];
+	snprintf(path, sizeof path, "/modules/helios/api/helios_transac_get_status.php?transaction=%s", id);
+	struct http_response r;
+	bool ok = true;
+	if (!s2_call(s, path, NULL, 0, &r, err)) {
+		connector_result_set(res, CONNECTOR_RETRY, "tdt-error", "%s", err->msg);
+		err_clear(err);
+		free(id);
+		return true;
+	}
+	char *resultat = xml_text(r.body.data, "resultat"), *message = xml_text(r.body.data, "message");
+	char *st = xml_text(r.body.data, "status");
+	http_response_free(&r);
+	if (!resultat) {
+		connector_result_set(res, CONNECTOR_RETRY, "tdt-error", _("Réponse inattendue de S²LOW (statut du PES)."));
+	} else if (strcmp(resultat, "KO") == 0) {
+		connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("S²LOW : %s"), message ? message : "");
+	} else {
+		int status = st ? atoi(st) : 0;
+		if (status == -1) {
+			connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("S²LOW : PES en erreur : %s"),
+					     message && message[0] ? message : _("sans message"));
+			ok = connector_data_put(ctx, "tdt_transaction", NULL, err) &&
+			     connector_data_put(ctx, "tdt_intent", NULL, err);
+		} else if (status == 4 || status == 6 || status == 8) {
+			struct tmp t;
+			char name[300] = "PES_ACK.xml";
+			char *pes = connector_file_name(ctx, "fichier_pes", 0, err);
+			err_clear(err);
+			if (pes) {
+				char *dot = strrchr(pes, '.');
+				if (dot)
+					*dot = 0;
+				snprintf(name, sizeof name, "%s_ACK.xml", pes);
+				free(pes);
+			}
+			snprintf(path, sizeof path, "/modules/helios/helios_download_acquit.php?id=%s", id);
+			ok = tmp_open(&t, err);
+			int f = ok ? fetch_attach(ctx, s, &t, path, "fichier_reponse", name, true, msg, sizeof msg, err) : -1;
+			if (ok && f == 0) {
+				char file[300];
+				snprintf(file, sizeof file, "%s/f%d", t.dir, t.n - 1);
+				struct pes_info info;
+				struct err perr = { 0 };
+				if (pes_info_read(file, &info, &perr)) {
+					struct strbuf sb = STRBUF_INIT;
+					const char *ack = strcmp(info.etat_ack, "1") == 0 ? "1" : "2";
+					ok = connector_set_value(ctx, "etat_ack", ack, err);
+					if (ack[0] == '1')
+						sb_add(&sb, _("Acquittement OK."));
+					else
+						sb_printf(&sb, _("Acquittement KO :"));
+					add_ack_errors(&sb, &info);
+					if (ok)
+						connector_result_set(res, CONNECTOR_DONE, "info-tdt", "%s", sb_str(&sb));
+					sb_free(&sb);
+					pes_info_free(&info);
+				} else {
+					connector_result_set(res, CONNECTOR_RETRY, "tdt-error",
+							     _("PES_ACQUIT reçu illisible : %s"), perr.msg);
+				}
+			} else if (ok && f == 1) {
+				connector_result_set(res, CONNECTOR_RETRY, "tdt-error", "%s", msg);
+			} else {
+				connector_result_set(res, CONNECTOR_RETRY, "tdt-error", "%s", err->msg);
+				err_clear(err);
+				ok = true;
+			}
+			if (t.dir[0])
+				tmp_close(&t);
+		} else {
+			connector_result_set(res, CONNECTOR_WAIT, NULL, _("S²LOW : PES au statut %d, pas encore acquitté."),
+					     status);
+		}
+	}
+	free(resultat);
+	free(message);
+	free(st);
+	free(id);
+	return ok;
+}
+
+static bool
+s2low_run(struct connector_ctx *ctx, struct connector_result *res, struct err *err)
+{
+	struct s2 s;
+	const char *a = ctx->job->action;
+	bool helios = strcmp(ctx->job->type, "helios-generique") == 0;
+	if (!s2_open(&s, ctx->config, err)) {
+		/* A configuration problem: shown, retried once it is fixed. */
+		connector_result_set(res, CONNECTOR_RETRY, helios ? "tdt-error" : "send-tdt-erreur", "%s", err->msg);
+		err_clear(err);
+		s2_close(&s);
+		return true;
+	}
+	bool ok;
+	if (strcmp(a, "send-tdt") == 0 || strcmp(a, "teletransmission-tdt") == 0)
+		ok = helios ? helios_send(ctx, &s, res, err) : actes_send(ctx, &s, res, err);
+	else if (strcmp(a, "verif-tdt") == 0)
+		ok = helios ? helios_verif(ctx, &s, res, err) : actes_verif(ctx, &s, false, res, err);
+	else if (strcmp(a, "annulation-tdt") == 0 && !helios)
+		ok = actes_cancel(ctx, &s, res, err);
+	else if (strcmp(a, "verif-annulation-tdt") == 0 && !helios)
+		ok = actes_verif(ctx, &s, true, res, err);
+	else {
+		connector_result_set(res, CONNECTOR_FAIL, NULL, _("Action « %s » inconnue du connecteur S²LOW."), a);
+		ok = true;
+	}
+	s2_close(&s);
+	return ok;
+}
+
+const struct connector_type connector_s2low = {
+	.id = "s2low",
+	.famille = "TdT",
+	.label = N_("S²LOW (actes et Hélios)"),
+	.fields = s2low_fields,
+	.test = s2low_test,
+	.run = s2low_run,
+};
