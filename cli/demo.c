@@ -253,7 +253,7 @@ print_summary(const struct demo *d)
 
 /* Runs ARGV (or an interactive shell) with the demo's libpq environment. */
 static int
-run_inside(const struct demo *d, const char *user, char **argv)
+run_inside(const struct demo *d, const char *user, bool shell, char **argv)
 {
 	setenv("PGHOST", d->pgdir, 1);
 	setenv("PGDATABASE", "liasse", 1);
@@ -261,13 +261,21 @@ run_inside(const struct demo *d, const char *user, char **argv)
 	unsetenv("PGSERVICE");
 	unsetenv("PGPORT");
 	char *shell_argv[] = { NULL, NULL };
+	char self[4096];
 	if (!argv || !argv[0]) {
 		const char *sh = getenv("SHELL");
-		shell_argv[0] = (char *)(sh && *sh ? sh : "/bin/sh");
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (!shell && n > 0) {
+			/* The interface itself, as the demo agent. */
+			self[n] = '\0';
+			shell_argv[0] = self;
+		} else {
+			shell_argv[0] = (char *)(sh && *sh ? sh : "/bin/sh");
+			printf(_("\nShell de démonstration (PGUSER=%s) : tapez « exit » pour arrêter "
+				 "la démonstration.\n"),
+			       user);
+		}
 		argv = shell_argv;
-		printf(_("\nShell de démonstration (PGUSER=%s) : tapez « exit » pour arrêter la "
-			 "démonstration.\n"),
-		       user);
 		fflush(stdout);
 	}
 	fflush(NULL);
@@ -297,10 +305,11 @@ cli_demo(struct cli *cli, int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "shell", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *user = DEMO_DEFAULT_USER;
-	bool keep = false;
+	bool keep = false, shell = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
@@ -313,9 +322,12 @@ cli_demo(struct cli *cli, int argc, char **argv)
 		case 'k':
 			keep = true;
 			break;
+		case 's':
+			shell = true;
+			break;
 		default:
 			return cli_usage(_("usage : liasse demo [--dir DOSSIER] [--user LOGIN] "
-					   "[--keep] [-- COMMANDE...]"));
+					   "[--keep] [--shell] [-- COMMANDE...]"));
 		}
 	}
 	struct demo d = { 0 };
@@ -335,7 +347,7 @@ cli_demo(struct cli *cli, int argc, char **argv)
 		fflush(stdout);
 		bool interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 		if (optind < argc || interactive)
-			rc = run_inside(&d, user, optind < argc ? argv + optind : NULL);
+			rc = run_inside(&d, user, shell, optind < argc ? argv + optind : NULL);
 	}
 	if (!keep)
 		stop_cluster(&d);
