@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,7 @@ struct pcsc_watch {
 	pthread_t thread;
 	int pipe_r, pipe_w;
 	bool started;
+	atomic_bool stop; /* set by pcsc_watch_stop; the thread checks it between waits */
 };
 
 static void
@@ -210,8 +213,10 @@ watch_main(void *arg)
 			n = m;
 			refresh = false;
 		}
+		if (atomic_load(&w->stop))
+			break;
 		LONG rv = SCardGetStatusChange(w->ctx, INFINITE, st, (DWORD)(n + 1));
-		if (rv == (LONG)SCARD_E_CANCELLED)
+		if (rv == (LONG)SCARD_E_CANCELLED || atomic_load(&w->stop))
 			break;
 		if (rv == (LONG)SCARD_E_TIMEOUT)
 			continue;
@@ -305,8 +310,22 @@ pcsc_watch_stop(struct pcsc_watch **wp)
 	if (!w)
 		return;
 	if (w->started) {
-		SCardCancel(w->ctx);
-		pthread_join(w->thread, NULL);
+		/* SCardCancel only interrupts a wait already in progress: a cancel
+		 * sent while the thread is between two waits would be lost, so
+		 * repeat it until the thread has seen the stop flag. */
+		atomic_store(&w->stop, true);
+		for (;;) {
+			SCardCancel(w->ctx);
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_timedjoin_np(w->thread, NULL, &ts) == 0)
+				break;
+		}
 	}
 	SCardReleaseContext(w->ctx);
 	if (w->pipe_r >= 0)
