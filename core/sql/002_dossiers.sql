@@ -1580,9 +1580,12 @@ RETURN plainto_tsquery('liasse.fr', coalesce(p, ''));
 CREATE FUNCTION dossier_search_ids(p text) RETURNS SETOF bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 200 SET search_path = liasse, pg_catalog AS $$
 BEGIN
-	RETURN QUERY SELECT d.id FROM dossier d
-	WHERE d.search @@ plainto_tsquery('liasse.fr', coalesce(p, ''))
-	  AND (d.entite_id, d.type) IN (SELECT s.entite_id, s.type FROM dossier_scope() s);
+	-- EXECUTE: planned with the actual words each time (a cached generic
+	-- plan cannot know how rare they are).
+	RETURN QUERY EXECUTE format('SELECT d.id FROM liasse.dossier d '
+		'WHERE d.search @@ plainto_tsquery(''liasse.fr'', %L) '
+		'AND (d.entite_id, d.type) IN (SELECT s.entite_id, s.type FROM liasse.dossier_scope() s)',
+		coalesce(p, ''));
 END
 $$;
 
