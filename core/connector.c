@@ -14,6 +14,7 @@
 static const struct connector_type *const registry[] = {
 	&connector_null,
 	&connector_s2low,
+	&connector_depot_local,
 	&connector_smtp,
 };
 

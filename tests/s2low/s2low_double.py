@@ -288,7 +288,7 @@ class Handler(BaseHTTPRequestHandler):
     def auto_step(self, t, final=4):
         """Automatic progression: each status poll moves one step."""
         if self.server.state.auto and t['status'] in (1, 2, 3):
-            t['status'] += 1
+            t['status'] = 4 if self.server.state.args.auto_fast else t['status'] + 1
             if t.get('type') == 6 and t['status'] == 4:
                 self.server.state.actes[t['related']]['status'] = 0
 
@@ -573,6 +573,7 @@ def main():
                     help='CN:login:password (repeat; default liasse-client:agent:)')
     ap.add_argument('--non-rgs', action='append', default=[], help='CN of a certificate that is not RGS')
     ap.add_argument('--auto', action='store_true', help='each status poll moves one step')
+    ap.add_argument('--auto-fast', action='store_true', help='with --auto: acknowledged at the first poll')
     ap.add_argument('--acquit', help='PES_ACQUIT served for every PES once acknowledged')
     ap.add_argument('--actes-max', type=int, default=150 * 1024 * 1024)
     ap.add_argument('--helios-max', type=int, default=128 * 1024 * 1024)
