@@ -100,7 +100,7 @@ lint:
 	@! grep -nE '\b(strcpy|strcat|sprintf|gets)\(' core/*.[ch] pkcs11/*.[ch] cli/*.[ch] tui/*.[ch] main.c 2>/dev/null
 
 check: $(B)/liasse $(B)/unit lint
-	B=$(B) tests/run
+	B=$(B) SAN=$(SAN) tests/run
 
 demo:
 	@$(MAKE) --no-print-directory deps

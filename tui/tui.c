@@ -144,6 +144,8 @@ tui_main(struct cli *cli)
 	struct strbuf terrs = STRBUF_INIT;
 	if (!theme_load(&ui.theme, tname, &terrs)) {
 		fprintf(stderr, "liasse: %s", sb_str(&terrs));
+		sb_free(&terrs);
+		sb_free(&errs);
 		free(cfg_theme);
 		return EXIT_USAGE;
 	}
@@ -151,19 +153,26 @@ tui_main(struct cli *cli)
 	struct err err = { 0 };
 	ui.conninfo = cli->conninfo;
 	ui.db = db_open(cli->conninfo, &err);
-	if (!ui.db)
+	if (!ui.db) {
+		sb_free(&errs);
+		sb_free(&terrs);
 		return cli_fail(cli, &err);
+	}
 	if (!db_has_schema(ui.db, &err) || !load_session(&err)) {
 		if (!err.msg[0])
 			err_set(&err, ERR_SCHEMA, _("La base ne contient pas le schéma de liasse "
 						   "(liasse db init)."));
 		db_close(&ui.db);
+		sb_free(&errs);
+		sb_free(&terrs);
 		return cli_fail(cli, &err);
 	}
 	ui_listen();
 	if (!ui_start_terminal()) {
 		fprintf(stderr, _("liasse: impossible d'initialiser le terminal\n"));
 		db_close(&ui.db);
+		sb_free(&errs);
+		sb_free(&terrs);
 		return EXIT_FAIL;
 	}
 	ui.mono = theme_want_mono();

@@ -62,7 +62,8 @@ is "$(tries)" 3 "carte débloquée (PUK)"
 
 # --- removal in the middle of a session, then re-insertion
 BIN=$W/removal
-if cc -std=c11 -D_GNU_SOURCE -O1 -I. $(pkg-config --cflags p11-kit-1 libcrypto) -o "$BIN" tests/sign/removal.c \
+SANFLAGS=${SAN:+-fsanitize=$SAN -fno-omit-frame-pointer}
+if cc $SANFLAGS -std=c11 -D_GNU_SOURCE -O1 -I. $(pkg-config --cflags p11-kit-1 libcrypto) -o "$BIN" tests/sign/removal.c \
 	"${B:-build}/libp11.a" "${B:-build}/libcore.a" \
 	$(pkg-config --libs libxml-2.0 xmlsec1-openssl libcrypto libpcsclite) -ldl 2>"$W/cc.log"; then
 	"$BIN" "$CARDLAB_OPENSC_MODULE" "Jeanne Martin" "$W/pin" "$CARD"
