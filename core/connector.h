@@ -151,7 +151,8 @@ struct connector_type {
  * of libcore.a with only a constructor would not be linked in). A new
  * connector defines `const struct connector_type connector_<name>` in its
  * own core/conn_<name>.c and adds one line to that table. */
-extern const struct connector_type connector_null, connector_s2low, connector_depot_local;
+extern const struct connector_type connector_null, connector_s2low, connector_depot_local,
+	connector_purge;
 extern const struct connector_type connector_smtp; /* core/conn_smtp.c */
 /* NULL when no type has this id. */
 const struct connector_type *connector_find(const char *id);

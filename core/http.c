@@ -118,7 +118,14 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 {
 	pthread_once(&curl_once, curl_init_once);
 	memset(resp, 0, sizeof *resp);
-	CURL *c = curl_easy_init();
+	/* One handle per thread, reset between requests: its connection and
+	 * TLS session caches let the requests of a job share one handshake. */
+	static _Thread_local CURL *cached;
+	if (cached)
+		curl_easy_reset(cached);
+	else
+		cached = curl_easy_init();
+	CURL *c = cached;
 	if (!c)
 		return err_set(err, ERR_INTERNAL, _("Initialisation de libcurl impossible."));
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -177,7 +184,6 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 			if (parts[i].path) {
 				if (curl_mime_filedata(p, parts[i].path) != CURLE_OK) {
 					curl_mime_free(mime);
-					curl_easy_cleanup(c);
 					return err_set(err, ERR_IO, _("Fichier illisible : %s."), parts[i].path);
 				}
 				curl_mime_type(p, "application/octet-stream");
@@ -203,7 +209,6 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 			sb_add(&resp->body, "");
 	}
 	curl_mime_free(mime);
-	curl_easy_cleanup(c);
 	if (!ok)
 		http_response_free(resp);
 	return ok;

@@ -501,3 +501,28 @@ BEGIN
 	RETURN v_job;
 END
 $$;
+
+-- Connectors that run on their own (purge): one recurring job each, at
+-- the frequency of their rule; removed with the connector.
+CREATE FUNCTION connecteur_planifier() RETURNS trigger
+LANGUAGE plpgsql SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	IF NEW.famille = 'purge' THEN
+		INSERT INTO job (entite_id, type, dossier_id, action, connecteur_id, famille, created_by)
+		VALUES (NEW.entite_id, '', NULL, 'purge', NEW.id, NEW.famille, session_user);
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER connecteur_planifier AFTER INSERT ON connecteur
+	FOR EACH ROW EXECUTE FUNCTION connecteur_planifier();
+
+CREATE FUNCTION connecteur_deplanifier() RETURNS trigger
+LANGUAGE plpgsql SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	DELETE FROM job WHERE connecteur_id = OLD.id AND dossier_id IS NULL;
+	RETURN OLD;
+END
+$$;
+CREATE TRIGGER connecteur_deplanifier BEFORE DELETE ON connecteur
+	FOR EACH ROW EXECUTE FUNCTION connecteur_deplanifier();
