@@ -373,14 +373,14 @@ RETURN (SELECT id FROM utilisateur WHERE login = session_user);
 -- entity apply to it and to all its descendants. Owners hold everything.
 CREATE FUNCTION my_rights() RETURNS TABLE (entite_id bigint, droit text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
-	SELECT e.id, d.droit FROM entite e, droit d WHERE is_owner()
+	SELECT e.id, d.droit FROM entite e, droit d WHERE (SELECT is_owner())
 	UNION
 	SELECT ea.entite_id, rd.droit
 	FROM utilisateur u
 	JOIN utilisateur_role ur ON ur.utilisateur_id = u.id
 	JOIN role_droit rd ON rd.role = ur.role
 	JOIN entite_ancetre ea ON ea.ancetre_id = ur.entite_id
-	WHERE u.login = session_user AND u.actif AND NOT is_owner()
+	WHERE u.login = session_user AND u.actif AND NOT (SELECT is_owner())
 $$;
 
 CREATE FUNCTION has_right(p_entite bigint, p_droit text) RETURNS boolean
