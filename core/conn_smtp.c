@@ -96,8 +96,13 @@ smtp_run(struct connector_ctx *ctx, struct connector_result *result, struct err 
 				     e.msg);
 		return true;
 	}
+	/* Transient: retried per the frequency; when the tries are used up the
+	 * daemon applies send-mailsec-error, from which the user resends. The
+	 * recipients already written to keep their sending (committed one by
+	 * one) and are not written to again. */
 	if (rep.transient)
-		connector_result_set(result, CONNECTOR_RETRY, NULL, "%s", rep.message);
+		connector_result_set(result, CONNECTOR_RETRY, envoi ? "send-mailsec-error" : NULL, "%s",
+				     rep.message);
 	else if (envoi && rep.sent == 0)
 		connector_result_set(result, CONNECTOR_FAIL, "send-mailsec-error", "%s", rep.message);
 	else
