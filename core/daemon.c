@@ -51,6 +51,24 @@ lltext(char *buf, size_t n, long long v)
 	snprintf(buf, n, "%lld", v);
 }
 
+/* The frequency expression of the job's rule, read when first needed. */
+static const char *
+job_expression(struct db *db, const struct job_row *r)
+{
+	struct job_row *w = (struct job_row *)r;
+	if (!w->expression[0]) {
+		char id[32];
+		lltext(id, sizeof id, r->job.id);
+		const char *p[] = { id };
+		PGresult *res = db_query(db, "SELECT (liasse.job_frequence(j)).expression FROM liasse.job j"
+					 " WHERE j.id = $1", 1, p, NULL);
+		str_copy(w->expression, sizeof w->expression,
+			 res && PQntuples(res) ? PQgetvalue(res, 0, 0) : "1");
+		PQclear(res);
+	}
+	return w->expression;
+}
+
 /* Puts the job back: next try per the frequency (COUNT: one more try),
  * suspended when the expression is used up. Returns false when it was
  * used up (nothing scheduled). */
@@ -61,7 +79,7 @@ job_reschedule(struct db *db, const struct job_row *r, bool count, const char *m
 	char id[32], at[64] = "";
 	lltext(id, sizeof id, r->job.id);
 	struct err ferr = { 0 };
-	struct frequence *f = frequence_parse(r->expression, &ferr);
+	struct frequence *f = frequence_parse(job_expression(db, r), &ferr);
 	time_t next = 0;
 	bool has_next = true;
 	if (!f) {
@@ -82,10 +100,10 @@ job_reschedule(struct db *db, const struct job_row *r, bool count, const char *m
 
 /* True when the job's frequency has no try left after this one. */
 static bool
-frequence_used_up(const struct job_row *r)
+frequence_used_up(struct db *db, const struct job_row *r)
 {
 	struct err ferr = { 0 };
-	struct frequence *f = frequence_parse(r->expression, &ferr);
+	struct frequence *f = frequence_parse(job_expression(db, r), &ferr);
 	time_t next;
 	bool left = !f || frequence_next(f, time(NULL), r->job.nb_try + 1, &next);
 	frequence_free(&f);
@@ -202,7 +220,20 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 		return job_reschedule(db, r, true, msg, NULL, NULL, err);
 	}
 	struct err cerr = { 0 };
-	struct connector_config *cfg = connector_config_load(db, r->job.connecteur_id, &cerr);
+	/* The last configuration read is kept a few seconds: a stream of jobs
+	 * of one connector does not read it again for each. */
+	static struct connector_config *cached;
+	static time_t cached_at;
+	struct connector_config *cfg = NULL;
+	if (!r->job.dossier_id && strcmp(r->job.action, "test-connexion") == 0)
+		connector_config_free(&cached); /* test what was just saved */
+	if (cached && cached->id == r->job.connecteur_id && time(NULL) - cached_at < 5) {
+		cfg = cached;
+	} else {
+		connector_config_free(&cached);
+		cfg = cached = connector_config_load(db, r->job.connecteur_id, &cerr);
+		cached_at = time(NULL);
+	}
 	if (!cfg) {
 		if (cerr.code == ERR_DB_CONNECT) {
 			*err = cerr;
@@ -214,7 +245,6 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 	const struct connector_type *type = connector_find(cfg->type);
 	if (!type) {
 		snprintf(msg, sizeof msg, _("Type de connecteur inconnu de ce démon : « %s »."), cfg->type);
-		connector_config_free(&cfg);
 		st->retries++;
 		return job_reschedule(db, r, true, msg, NULL, NULL, err);
 	}
@@ -222,7 +252,7 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 		/* Tester la connexion, asked from the TUI or the CLI. */
 		struct strbuf m = STRBUF_INIT;
 		bool ok = type->test ? type->test(cfg, &m, &cerr) : (sb_add(&m, _("Rien à tester.")), true);
-		connector_config_free(&cfg);
+		connector_config_free(&cached); /* a test reads the configuration just saved */
 		char id[32], cid[32];
 		lltext(id, sizeof id, r->job.id);
 		lltext(cid, sizeof cid, r->job.connecteur_id);
@@ -239,7 +269,6 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 	struct connector_result res;
 	connector_result_init(&res);
 	bool ok = type->run(&ctx, &res, &cerr);
-	connector_config_free(&cfg);
 	if (!ok) {
 		connector_result_free(&res);
 		if (cerr.code == ERR_DB_CONNECT) {
@@ -267,7 +296,7 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 		break;
 	case CONNECTOR_RETRY:
 		st->retries++;
-		if (res.outcome[0] && r->job.dossier_id && frequence_used_up(r)) {
+		if (res.outcome[0] && r->job.dossier_id && frequence_used_up(db, r)) {
 			/* The tries are used up: the error state, from which the user resends. */
 			st->failures++;
 			ok = job_finish(db, r, NULL, res.outcome, m, st, err);
@@ -318,7 +347,7 @@ claim_and_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *s
 	PGresult *res = db_query(db,
 		"SELECT j.id, j.entite_id, j.type, coalesce(j.dossier_id, 0), j.action,"
 		" coalesce(j.etat_source, ''), j.nb_try, coalesce(j.connecteur_id, 0),"
-		" coalesce(j.famille, ''), (liasse.job_frequence(j)).expression"
+		" coalesce(j.famille, '')"
 		" FROM liasse.job_claim($1, $2, $3) j", 3, p, err);
 	if (!res)
 		return -1;
@@ -335,7 +364,6 @@ claim_and_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *s
 		r->job.nb_try = atoi(PQgetvalue(res, i, 6));
 		r->job.connecteur_id = strtoll(PQgetvalue(res, i, 7), NULL, 10);
 		str_copy(r->famille, sizeof r->famille, PQgetvalue(res, i, 8));
-		str_copy(r->expression, sizeof r->expression, PQgetvalue(res, i, 9));
 	}
 	PQclear(res);
 	int done = 0;
