@@ -16,10 +16,10 @@ db_notice(void *arg, const char *message)
 	log_debug("server notice: %s", message);
 }
 
-struct db *
-db_open(const char *conninfo, struct err *err)
+/* The connection parameters of every connection we open. */
+static void
+conn_params(const char *conninfo, const char *keys[4], const char *vals[4])
 {
-	const char *keys[4], *vals[4];
 	int n = 0;
 	if (conninfo && *conninfo) {
 		keys[n] = "dbname";
@@ -31,6 +31,13 @@ db_open(const char *conninfo, struct err *err)
 	vals[n++] = "UTF8";
 	keys[n] = NULL;
 	vals[n] = NULL;
+}
+
+struct db *
+db_open(const char *conninfo, struct err *err)
+{
+	const char *keys[4], *vals[4];
+	conn_params(conninfo, keys, vals);
 	PGconn *conn = PQconnectdbParams(keys, vals, 1);
 	if (!conn) {
 		err_set(err, ERR_INTERNAL, _("Mémoire insuffisante pour se connecter à la base."));
@@ -42,6 +49,20 @@ db_open(const char *conninfo, struct err *err)
 		PQfinish(conn);
 		return NULL;
 	}
+	return db_adopt(conn);
+}
+
+PGconn *
+db_connect_start(const char *conninfo)
+{
+	const char *keys[4], *vals[4];
+	conn_params(conninfo, keys, vals);
+	return PQconnectStartParams(keys, vals, 1);
+}
+
+struct db *
+db_adopt(PGconn *conn)
+{
 	PQsetNoticeProcessor(conn, db_notice, NULL);
 	struct db *db = xcalloc(1, sizeof(*db));
 	db->conn = conn;

@@ -17,6 +17,11 @@ struct db {
  * Returns a new struct db (caller frees with db_close) or NULL + err. */
 struct db *db_open(const char *conninfo, struct err *err);
 void db_close(struct db **db);
+/* A non-blocking connection attempt with db_open's parameters, to drive
+ * with PQconnectPoll (NULL when out of memory); db_adopt turns the
+ * established connection into a struct db (session settings of db_open). */
+PGconn *db_connect_start(const char *conninfo);
+struct db *db_adopt(PGconn *conn);
 
 /* Runs SQL with text parameters (NULL entries are SQL NULL). Returns the
  * result (caller PQclear()s it) for PGRES_COMMAND_OK / TUPLES_OK, else

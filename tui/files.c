@@ -1,21 +1,20 @@
 /* File fields: a file picker on the machine the TUI runs on, and the
- * upload of the chosen file to the database in 1 MiB blocks (never the
- * whole file in memory), with its SHA-256. */
+ * upload of the chosen file through dossier_attach (core/dossier.h). */
 #include <dirent.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/dossier.h"
 #include "core/i18n.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
 
 bool tui_upload_file(long long dossier, int version, const char *field, const char *path,
-		     int *new_version, struct err *err);
+		     struct dossier_attach_result *res, struct err *err);
 char *tui_pick_file(void);
 
 static char picker_dir[PATH_MAX];
@@ -98,87 +97,22 @@ tui_pick_file(void)
 	}
 }
 
-static PGresult *
-exec_bin(const char *sql, int n, const char *const *vals, const int *lens, const int *fmts,
-	 struct err *err)
-{
-	if (ui.db_lost) {
-		err_set(err, ERR_DB_CONNECT, _("Connexion à la base perdue."));
-		return NULL;
-	}
-	PGresult *r = PQexecParams(ui.db->conn, sql, n, NULL, vals, lens, fmts, 0);
-	ExecStatusType st = PQresultStatus(r);
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-		return r;
-	db_err_from_result(ui.db, r, err);
-	PQclear(r);
-	if (PQstatus(ui.db->conn) != CONNECTION_OK)
-		ui_db_lost();
-	return NULL;
-}
-
+/* Through the core, like `liasse dossier attach`: the database checks the
+ * type and sizes, and a PES gets its information extracted. */
 bool
 tui_upload_file(long long dossier, int version, const char *field, const char *path,
-		int *new_version, struct err *err)
+		struct dossier_attach_result *res, struct err *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return err_set(err, ERR_IO, _("Impossible de lire %s."), path);
-	struct stat st;
-	fstat(fileno(f), &st);
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char id[32], ver[16], size[32], fid[32], nb[16];
-	snprintf(id, sizeof(id), "%lld", dossier);
-	snprintf(ver, sizeof(ver), "%d", version);
-	snprintf(size, sizeof(size), "%lld", (long long)st.st_size);
-	bool ok = false;
-	unsigned char *buf = NULL;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	if (!db_begin(ui.db, err))
-		goto out;
-	const char *p[] = { id, ver, field, base, size };
-	PGresult *r = exec_bin("SELECT liasse.fichier_begin($1::bigint, $2::int, $3, $4, $5::bigint)",
-			       5, p, NULL, NULL, err);
-	if (!r)
-		goto rollback;
-	str_copy(fid, sizeof(fid), PQgetvalue(r, 0, 0));
-	PQclear(r);
-	buf = xmalloc(1 << 20);
-	size_t got;
-	for (int blk = 0; (got = fread(buf, 1, 1 << 20, f)) > 0; blk++) {
-		EVP_DigestUpdate(md, buf, got);
-		snprintf(nb, sizeof(nb), "%d", blk);
-		const char *bp[] = { fid, nb, (const char *)buf };
-		int lens[] = { 0, 0, (int)got }, fmts[] = { 0, 0, 1 };
-		r = exec_bin("SELECT liasse.fichier_bloc_add($1::bigint, $2::int, $3::bytea)", 3, bp,
-			     lens, fmts, err);
-		if (!r)
-			goto rollback;
-		PQclear(r);
+	if (ui.db_lost || !ui.db)
+		return err_set(err, ERR_DB_CONNECT, _("Connexion à la base perdue."));
+	if (!dossier_attach(ui.db, dossier, version, field, path, NULL, res, err)) {
+		if (err->code == ERR_DB_CONNECT || PQstatus(ui.db->conn) != CONNECTION_OK) {
+			err->code = ERR_DB_CONNECT;
+			ui_db_lost();
+		}
+		return false;
 	}
-	unsigned char dig[32];
-	unsigned dl = 0;
-	EVP_DigestFinal_ex(md, dig, &dl);
-	char hex[65];
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", dig[i]);
-	const char *fp[] = { fid, hex };
-	r = exec_bin("SELECT version FROM liasse.fichier_finish($1::bigint, $2)", 2, fp, NULL, NULL,
-		     err);
-	if (!r)
-		goto rollback;
-	*new_version = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	ok = db_commit(ui.db, err);
-	goto out;
-rollback:
-	db_rollback(ui.db);
-out:
-	EVP_MD_CTX_free(md);
-	free(buf);
-	fclose(f);
-	return ok;
+	return true;
 }
 
 /* vim: set ts=8 sw=8 noexpandtab: */

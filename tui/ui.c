@@ -159,13 +159,26 @@ ui_error(const struct err *err)
 		ui_db_lost();
 }
 
+/* Reconnection: attempts with PQconnectStart/PQconnectPoll driven by the
+ * main loop (the keyboard never waits for the network), the first one at
+ * once, then after a delay doubling up to RECONNECT_MAX_MS. */
+#define RECONNECT_FIRST_MS 250
+#define RECONNECT_MAX_MS 4000
+#define RECONNECT_ATTEMPT_MS 5000
+static PGconn *pending;           /* attempt in progress */
+static PostgresPollingStatusType pending_poll;
+static long long pending_deadline;
+static int backoff_ms;
+
 void
 ui_db_lost(void)
 {
-	if (!ui.db_lost)
-		log_warn("database connection lost");
+	if (ui.db_lost)
+		return;
+	log_warn("database connection lost");
 	ui.db_lost = true;
-	ui.reconnect_at = ui_now_ms() + 1000;
+	backoff_ms = RECONNECT_FIRST_MS;
+	ui.reconnect_at = ui_now_ms();
 }
 
 /* Reads one key from curses, normalised (keys.h); 0 when none. */
@@ -402,25 +415,70 @@ handle_key(int key)
 }
 
 static void
-try_reconnect(void)
+attempt_failed(const char *why)
 {
-	struct err err = { 0 };
-	struct db *db = db_open(ui.conninfo, &err);
-	ui.reconnect_at = ui_now_ms() + 2000;
-	if (!db) {
-		log_info("reconnect failed: %s", err.detail);
-		return;
-	}
+	log_info("reconnect failed: %s", why);
+	if (pending)
+		PQfinish(pending);
+	pending = NULL;
+	ui.reconnect_at = ui_now_ms() + backoff_ms;
+	backoff_ms = backoff_ms * 2 < RECONNECT_MAX_MS ? backoff_ms * 2 : RECONNECT_MAX_MS;
+}
+
+static void
+reconnected(void)
+{
 	db_close(&ui.db);
-	ui.db = db;
+	ui.db = db_adopt(pending);
+	pending = NULL;
 	ui.db_lost = false;
 	log_info("database connection back");
 	ui_listen();
-	/* Reload the views that hold lists; forms keep what was typed. */
-	struct view *v = ui_top();
-	if (v->ops->notify)
-		v->ops->notify(v, "reconnect", "");
-	ui_message(false, _("Connexion à la base rétablie."));
+	/* Every view hears it (some LISTEN on their own channels); the one on
+	 * screen reloads. Forms keep what was typed. */
+	struct err err = { 0 };
+	for (int i = 0; i < ui.depth && !ui.db_lost; i++) {
+		struct view *v = ui.stack[i];
+		if (v->ops->notify)
+			v->ops->notify(v, "reconnect", "");
+		else if (i == ui.depth - 1 && v->ops->open && !v->ops->open(v, &err))
+			ui_error(&err);
+	}
+	if (!ui.db_lost)
+		ui_message(false, _("Connexion à la base rétablie."));
+}
+
+/* One step of the reconnection: starts an attempt when its time comes,
+ * advances it when its socket is READY, gives it up after a while. */
+static void
+reconnect_step(bool ready)
+{
+	long long now = ui_now_ms();
+	if (!pending) {
+		if (now < ui.reconnect_at)
+			return;
+		pending = db_connect_start(ui.conninfo);
+		if (!pending || PQstatus(pending) == CONNECTION_BAD) {
+			attempt_failed(pending ? PQerrorMessage(pending) : "out of memory");
+			return;
+		}
+		/* As if PQconnectPoll had said "wait until writable". */
+		pending_poll = PGRES_POLLING_WRITING;
+		pending_deadline = now + RECONNECT_ATTEMPT_MS;
+		return;
+	}
+	if (!ready) {
+		if (now >= pending_deadline)
+			attempt_failed("timeout");
+		return;
+	}
+	pending_poll = PQconnectPoll(pending);
+	if (pending_poll == PGRES_POLLING_OK)
+		reconnected();
+	else if (pending_poll == PGRES_POLLING_FAILED)
+		attempt_failed(PQerrorMessage(pending));
+	else if (now >= pending_deadline)
+		attempt_failed("timeout");
 }
 
 static void
@@ -462,10 +520,16 @@ ui_loop(void)
 		struct pollfd p[3];
 		int np = 0;
 		p[np++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-		int dbi = -1, exi = -1;
+		int dbi = -1, pni = -1, exi = -1;
 		if (!ui.db_lost && ui.db && PQsocket(ui.db->conn) >= 0) {
 			dbi = np;
 			p[np++] = (struct pollfd){ .fd = PQsocket(ui.db->conn), .events = POLLIN };
+		} else if (ui.db_lost && pending && PQsocket(pending) >= 0) {
+			pni = np;
+			p[np++] = (struct pollfd){ .fd = PQsocket(pending),
+						   .events = pending_poll == PGRES_POLLING_READING
+								     ? POLLIN
+								     : POLLOUT };
 		}
 		if (ui_extra_fd >= 0) {
 			exi = np;
@@ -473,8 +537,8 @@ ui_loop(void)
 		}
 		int timeout = -1;
 		if (ui.db_lost) {
-			long long d = ui.reconnect_at - ui_now_ms();
-			timeout = d < 0 ? 0 : (int)d;
+			long long d = (pending ? pending_deadline : ui.reconnect_at) - ui_now_ms();
+			timeout = d < 0 ? 0 : d > 1000 ? 1000 : (int)d;
 		}
 		int r = poll(p, (nfds_t)np, timeout);
 		if (r < 0 && errno != EINTR)
@@ -484,8 +548,8 @@ ui_loop(void)
 			int k;
 			while ((k = read_key()) != 0)
 				handle_key(k);
-			if (ui.db_lost && ui_now_ms() >= ui.reconnect_at)
-				try_reconnect();
+			if (ui.db_lost)
+				reconnect_step(false);
 			continue;
 		}
 		if (p[0].revents) {
@@ -497,9 +561,14 @@ ui_loop(void)
 		}
 		if (dbi >= 0 && p[dbi].revents && !ui.db_lost)
 			handle_db_input();
+		if (ui.db_lost)
+			reconnect_step(pni >= 0 && p[pni].revents != 0);
 		if (exi >= 0 && p[exi].revents && ui_extra_ready)
 			ui_extra_ready();
 	}
+	if (pending)
+		PQfinish(pending);
+	pending = NULL;
 }
 
 /* vim: set ts=8 sw=8 noexpandtab: */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dossier.h"
 #include "core/form.h"
 #include "core/i18n.h"
 #include "tui/edit.h"
@@ -19,7 +20,7 @@
 #include "tui/ui.h"
 
 bool tui_upload_file(long long dossier, int version, const char *field, const char *path,
-		     int *new_version, struct err *err);
+		     struct dossier_attach_result *res, struct err *err);
 char *tui_pick_file(void);
 
 struct fline {
@@ -411,6 +412,12 @@ form_save(struct view *v)
 	PGresult *r = tui_query("SELECT liasse.dossier_set($1::bigint, $2::int, $3::jsonb)", 3, p,
 				&err);
 	json_object_put(vals);
+	if (!r && err.code == ERR_DB_CONNECT) {
+		ui_db_lost();
+		ui_message(true, _("Connexion à la base perdue : saisie gardée, réessayez à son "
+				   "retour."));
+		return false;
+	}
 	if (!r) {
 		/* Attach the server's message to the field it names. */
 		for (size_t i = 0; i < fv->n && err.code == ERR_INPUT; i++) {
@@ -465,14 +472,17 @@ choose_file(struct view *v, struct fline *l)
 	if (!path)
 		return;
 	struct err err = { 0 };
-	int nv;
-	ui_message(false, _("Envoi de %s…"), path);
-	if (tui_upload_file(fv->id, fv->version, js_str(l->field, "id"), path, &nv, &err)) {
-		ui_message(false, _("Fichier ajouté."));
+	struct dossier_attach_result res;
+	if (tui_upload_file(fv->id, fv->version, js_str(l->field, "id"), path, &res, &err)) {
 		free(l->error);
 		l->error = NULL;
 		if (!form_load(v, true, &err))
 			ui_error(&err);
+		else if (res.n_extracted)
+			ui_message(false, _("Fichier ajouté : %d information(s) lue(s) dans le PES."),
+				   res.n_extracted);
+		else
+			ui_message(false, _("Fichier ajouté."));
 	} else {
 		free(l->error);
 		l->error = xstrdup(err.msg);

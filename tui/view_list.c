@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/i18n.h"
+#include "tui/text.h"
 #include "tui/typedef.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
@@ -23,6 +24,8 @@ struct list {
 	char *type, *type_name;
 	struct json_object *def;
 	const char *col_id[LIST_MAX_COLS], *col_label[LIST_MAX_COLS];
+	struct json_object *col_field[LIST_MAX_COLS];
+	int col_w[LIST_MAX_COLS];
 	size_t ncols;
 	struct drow *rows;
 	size_t n, cap;
@@ -73,6 +76,17 @@ filter_json(struct list *l)
 	return s;
 }
 
+/* The label of a select list's value, else the value. */
+static const char *
+shown(struct json_object *field, const char *value)
+{
+	struct json_object *opts = js_get(field, "options");
+	for (size_t k = 0; k < js_len(opts); k++)
+		if (strcmp(js_str(js_at(opts, k), "value"), value) == 0)
+			return js_str(js_at(opts, k), "label");
+	return value;
+}
+
 /* Appends up to LIMIT rows after the last loaded one. */
 static bool
 list_fetch(struct list *l, int limit, struct err *err)
@@ -104,7 +118,7 @@ list_fetch(struct list *l, int limit, struct err *err)
 		d->curseur = xstrdup(PQgetvalue(r, i, 5));
 		struct json_object *vals = json_tokener_parse(PQgetvalue(r, i, 6));
 		for (size_t c = 0; c < l->ncols; c++)
-			d->cols[c] = xstrdup(js_str(vals, l->col_id[c]));
+			d->cols[c] = xstrdup(shown(l->col_field[c], js_str(vals, l->col_id[c])));
 		json_object_put(vals);
 	}
 	l->more = n == limit;
@@ -128,6 +142,28 @@ list_count(struct list *l, struct err *err)
 	return true;
 }
 
+/* Width of a type column, from the field's type: the whole value of a
+ * date, a SIRET or the longest option of a select list. */
+static int
+field_width(struct json_object *f)
+{
+	const char *type = js_str(f, "type");
+	if (strcmp(type, "date") == 0)
+		return 10;
+	if (strcmp(type, "number") == 0)
+		return 8;
+	if (strcmp(type, "select") == 0) {
+		int w = 6;
+		struct json_object *opts = js_get(f, "options");
+		for (size_t k = 0; k < js_len(opts); k++) {
+			int ow = ui_text_width(js_str(js_at(opts, k), "label"));
+			w = ow > w ? ow : w;
+		}
+		return w < 16 ? w : 16;
+	}
+	return 14;
+}
+
 static int
 page_size(struct view *v)
 {
@@ -149,7 +185,9 @@ list_open(struct view *v, struct err *err)
 			struct json_object *f = js_at(fields, i);
 			if (js_bool(f, "list") && js_bool(f, "index") && !js_bool(f, "title")) {
 				l->col_id[l->ncols] = js_str(f, "id");
-				l->col_label[l->ncols++] = js_str(f, "label");
+				l->col_label[l->ncols] = js_str(f, "label");
+				l->col_field[l->ncols] = f;
+				l->col_w[l->ncols++] = field_width(f);
 			}
 		}
 	}
@@ -206,9 +244,7 @@ is_marked(struct list *l, long long id)
 static int
 col_width(struct list *l, size_t c)
 {
-	(void)l;
-	(void)c;
-	return 12;
+	return l->col_w[c];
 }
 
 static size_t

@@ -26,12 +26,19 @@ pg_start() {
 	[ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
 	as_pg "$PGBIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 \
 		--locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+	pg_server start >/dev/null || { cat "$PG_DIR/server.log" >&2; return 1; }
+	export PGHOST=$PG_DIR PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
+	export PG_DIR PGBIN
+}
+
+# pg_server start|stop|restart [PG_CTL OPTIONS]: pg_ctl on the cluster of
+# pg_start, always with its socket and options (tests of a lost server).
+pg_server() {
+	local action=$1; shift
 	as_pg "$PGBIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
 		-o "-c listen_addresses='' -c unix_socket_directories='$PG_DIR' -c fsync=off \
 		    -c full_page_writes=off -c synchronous_commit=off -c max_connections=200" \
-		start >/dev/null || { cat "$PG_DIR/server.log" >&2; return 1; }
-	export PGHOST=$PG_DIR PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
-	export PG_DIR PGBIN
+		"$@" "$action"
 }
 
 pg_stop() {
