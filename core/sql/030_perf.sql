@@ -1,0 +1,275 @@
+-- 030_perf: list, count and search speed on large platforms (issue 3's
+-- p95 <= 5 ms goals for a list page on 1,000,000 dossiers).
+--
+-- What was slow: the rights scope (dossier_scope(), a join over roles,
+-- rights and the entity tree) was computed three to six times per page
+-- through Row Level Security on every table read; a syndicat's page read
+-- every dossier of every commune (one heap page each) before sorting;
+-- totals and menu counts summed the counters with a generic plan that
+-- scanned them all.
+--
+-- Now a page is found by a SECURITY DEFINER function that computes the
+-- scope once, reduces it to the (entity, type) pairs of the filter that
+-- hold dossiers (from the counters), and either walks each pair's index
+-- in sort order, at most one page from each (index-only, no heap read),
+-- or, for full-text and "has passed through" searches, starts from the
+-- matching index entries. The rows of the page are then read by the
+-- caller, under Row Level Security as before.
+-- Runs as liasse_owner inside one transaction (see core/migrate.c).
+
+SET LOCAL search_path = liasse, pg_catalog;
+
+-- Pages without a type filter walk (entity, type) pairs too; "jamais"
+-- probes this index per candidate.
+-- (dossier_liste_date, dossier_liste_etat, dossier_liste_titre,
+-- dossier_index_tri, dossier_search and dossier_etat_recherche of 002
+-- are the indexes the pages walk.)
+
+-- The (entity, type) pairs of a filter the caller reads dossiers of: the
+-- entity (NULL = all), with its sub-entities when P_SOUS, of type P_TYPE
+-- (NULL = all), with their number of dossiers (in state P_ETAT when not
+-- NULL) from the counters. One computation of the scope.
+CREATE FUNCTION dossier_perimetre(p_entite bigint, p_sous boolean, p_type text, p_etat text)
+RETURNS TABLE (entite_id bigint, type text, n bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 50 SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	v_ents bigint[];
+BEGIN
+	IF p_entite IS NOT NULL THEN
+		v_ents := CASE WHEN p_sous
+			THEN ARRAY(SELECT a.entite_id FROM entite_ancetre a WHERE a.ancetre_id = p_entite)
+			ELSE ARRAY[p_entite] END;
+	END IF;
+	RETURN QUERY
+	WITH s AS (SELECT s.entite_id, s.type FROM dossier_scope() s
+		   WHERE (v_ents IS NULL OR s.entite_id = ANY (v_ents))
+		     AND (p_type IS NULL OR s.type = p_type)),
+	     c AS (SELECT c.entite_id, c.type, sum(c.n) AS n FROM dossier_compte c
+		   WHERE c.entite_id = ANY (ARRAY(SELECT DISTINCT s.entite_id FROM s))
+		     AND (p_type IS NULL OR c.type = p_type)
+		     AND (p_etat IS NULL OR c.etat = p_etat)
+		   GROUP BY c.entite_id, c.type)
+	SELECT s.entite_id, s.type, coalesce(c.n, 0)::bigint
+	FROM s LEFT JOIN c ON c.entite_id = s.entite_id AND c.type = s.type;
+END
+$$;
+
+-- The query of a page of ids (columns id, cle = the sort key as text),
+-- or with P_COUNT the query of the matching rows (LIMIT 10001) for a
+-- total. Validates the filter (LI400 with a French message). The
+-- readable (entity, type) pairs holding dossiers are written into the
+-- query as constants: it runs as written for the caller (EXPLAIN in the
+-- tests, under Row Level Security) or inside dossier_page().
+CREATE FUNCTION dossier_list_build(p_filtre jsonb, p_apres text, p_limite integer, p_count boolean)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	v_ent bigint;
+	v_sous boolean := def_flag(p_filtre, 'sous_entites');
+	v_type text := nullif(p_filtre->>'type', '');
+	v_etat text := nullif(p_filtre->>'etat', '');
+	v_tri text := coalesce(nullif(p_filtre->>'tri', ''), 'date');
+	v_lim integer := least(greatest(coalesce(p_limite, 20), 1), 1000);
+	v_e bigint[];
+	v_t text[];
+	v_pairs text;
+	v_ents text;
+	v_key text;
+	v_cast text;
+	v_order text;
+	v_cmp text;
+	v_join text := '';
+	w text[] := ARRAY['true'];
+	v_h text;
+	v_id bigint;
+	v_k text;
+BEGIN
+	BEGIN
+		v_ent := (p_filtre->>'entite')::bigint;
+		IF p_filtre ? 'depuis' THEN PERFORM (p_filtre->>'depuis')::date; END IF;
+		IF p_filtre ? 'jusqu_a' THEN PERFORM (p_filtre->>'jusqu_a')::date; END IF;
+	EXCEPTION WHEN others THEN
+		RAISE EXCEPTION 'Filtre invalide : %.', SQLERRM USING ERRCODE = 'LI400';
+	END;
+	IF v_tri = 'date' THEN
+		v_key := 'd.etat_at'; v_cast := 'timestamptz'; v_order := 'DESC'; v_cmp := '<';
+	ELSIF v_tri = 'titre' THEN
+		v_key := 'd.titre'; v_cast := 'text'; v_order := 'ASC'; v_cmp := '>';
+	ELSE
+		IF v_type IS NULL THEN
+			RAISE EXCEPTION 'Le tri sur le champ « % » demande un type de dossier.', v_tri
+				USING ERRCODE = 'LI400';
+		END IF;
+		v_join := format(' JOIN liasse.dossier_index x ON x.dossier_id = d.id AND x.champ = %L'
+				 ' AND x.entite_id = d.entite_id AND x.type = d.type', v_tri);
+		v_key := 'x.valeur'; v_cast := 'text'; v_order := 'ASC'; v_cmp := '>';
+	END IF;
+	IF nullif(p_apres, '') IS NOT NULL AND NOT p_count THEN
+		BEGIN
+			v_id := split_part(p_apres, ':', 1)::bigint;
+			v_k := substr(p_apres, strpos(p_apres, ':') + 1);
+			IF v_cast = 'timestamptz' THEN
+				PERFORM v_k::timestamptz;
+			END IF;
+		EXCEPTION WHEN others THEN
+			RAISE EXCEPTION 'Curseur de pagination invalide : « % ».', p_apres USING ERRCODE = 'LI400';
+		END;
+		w := w || format('(%s, d.id) %s (%L::%s, %s)', v_key, v_cmp, v_k, v_cast, v_id);
+	END IF;
+
+	SELECT array_agg(p.entite_id ORDER BY p.entite_id, p.type), array_agg(p.type ORDER BY p.entite_id, p.type)
+	INTO v_e, v_t
+	FROM dossier_perimetre(v_ent, v_sous, v_type, v_etat) p WHERE p.n > 0;
+	IF v_e IS NULL THEN
+		RETURN 'SELECT NULL::bigint AS id, NULL::text AS cle WHERE false';
+	END IF;
+	v_pairs := format('(%L::bigint[], %L::text[])', v_e, v_t);
+	v_ents := format('%L::bigint[]', ARRAY(SELECT DISTINCT x FROM unnest(v_e) x ORDER BY x));
+
+	IF v_etat IS NOT NULL THEN
+		w := w || format('d.etat = %L', v_etat);
+	END IF;
+	IF nullif(p_filtre->>'jamais', '') IS NOT NULL THEN
+		w := w || format('NOT EXISTS (SELECT FROM liasse.dossier_etat h WHERE h.dossier_id = d.id AND h.etat = %L)',
+				 p_filtre->>'jamais');
+	END IF;
+
+	-- Plain filters on a reasonable number of pairs: one page from each
+	-- pair's index, in sort order, then the best page of those.
+	IF nullif(p_filtre->>'passe_par', '') IS NULL AND nullif(btrim(p_filtre->>'recherche'), '') IS NULL
+	   AND cardinality(v_e) <= 400 AND NOT p_count THEN
+		RETURN format('SELECT k.id, k.cle FROM unnest%s p(e, t) CROSS JOIN LATERAL '
+			      '(SELECT d.id, %s AS k, %s::text AS cle FROM liasse.dossier d%s '
+			      'WHERE d.entite_id = p.e AND d.type = p.t AND %s ORDER BY %s %s, d.id %s LIMIT %s) k '
+			      'ORDER BY k.k %s, k.id %s LIMIT %s',
+			      v_pairs, v_key, v_key, v_join, array_to_string(w, ' AND '),
+			      v_key, v_order, v_order, v_lim, v_order, v_order, v_lim);
+	END IF;
+
+	-- Otherwise start from the search indexes, restricted to the pairs.
+	IF nullif(p_filtre->>'passe_par', '') IS NOT NULL THEN
+		v_h := format('h.etat = %L AND h.entite_id = ANY (%s) AND (h.entite_id, h.type) IN (SELECT * FROM unnest%s)',
+			      p_filtre->>'passe_par', v_ents, v_pairs);
+		IF p_filtre ? 'depuis' THEN
+			v_h := v_h || format(' AND h.at >= %L::date', p_filtre->>'depuis');
+		END IF;
+		IF p_filtre ? 'jusqu_a' THEN
+			v_h := v_h || format(' AND h.at < %L::date + 1', p_filtre->>'jusqu_a');
+		END IF;
+		w := w || format('d.id IN (SELECT h.dossier_id FROM liasse.dossier_etat h WHERE %s)', v_h);
+	END IF;
+	IF nullif(btrim(p_filtre->>'recherche'), '') IS NOT NULL THEN
+		w := w || format('d.search @@ plainto_tsquery(''liasse.fr'', %L)', p_filtre->>'recherche');
+	END IF;
+	-- Every pair of every entity (an owner, a wide entity): no need to
+	-- list them.
+	-- (Without "d.entite_id = ANY": the planner would AND a bitmap of
+	-- every dossier of the entities with the few the search finds.)
+	IF NOT (v_ent IS NULL AND v_type IS NULL AND is_owner()) THEN
+		w := w || format('(d.entite_id, d.type) IN (SELECT * FROM unnest%s)', v_pairs);
+		IF nullif(p_filtre->>'passe_par', '') IS NULL AND nullif(btrim(p_filtre->>'recherche'), '') IS NULL THEN
+			w := w || format('d.entite_id = ANY (%s)', v_ents);
+		END IF;
+	END IF;
+	IF v_type IS NOT NULL THEN
+		w := w || format('d.type = %L', v_type);
+	END IF;
+	IF p_count THEN
+		RETURN format('SELECT 1 FROM liasse.dossier d%s WHERE %s LIMIT 10001',
+			      v_join, array_to_string(w, ' AND '));
+	END IF;
+	RETURN format('SELECT d.id, %s::text AS cle FROM liasse.dossier d%s WHERE %s ORDER BY %s %s, d.id %s LIMIT %s',
+		      v_key, v_join, array_to_string(w, ' AND '), v_key, v_order, v_order, v_lim);
+END
+$$;
+
+-- The page query (exposed for EXPLAIN in the tests): columns id, cle.
+DROP FUNCTION dossier_list_sql(jsonb, text, integer);
+CREATE FUNCTION dossier_list_sql(p_filtre jsonb, p_apres text, p_limite integer) RETURNS text
+LANGUAGE sql STABLE SET search_path = liasse, pg_catalog
+RETURN dossier_list_build(p_filtre, p_apres, p_limite, false);
+
+-- One page, found as the owner (no Row Level Security cost: the scope is
+-- applied through the pairs): ids in order with the entity's name, the
+-- indexed values and the cursor.
+CREATE FUNCTION dossier_page(p_filtre jsonb, p_apres text, p_limite integer)
+RETURNS TABLE (rang bigint, id bigint, entite text, valeurs jsonb, curseur text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 20 SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	RETURN QUERY EXECUTE format(
+		'SELECT k.rang, k.id, e.denomination, '
+		'(SELECT jsonb_object_agg(i.champ, i.valeur) FROM liasse.dossier_index i WHERE i.dossier_id = k.id), '
+		'k.id || '':'' || k.cle '
+		'FROM (SELECT q.id, q.cle, row_number() OVER () AS rang FROM (%s) q) k '
+		'JOIN liasse.dossier d ON d.id = k.id JOIN liasse.entite e ON e.id = d.entite_id',
+		dossier_list_sql(p_filtre, p_apres, p_limite));
+END
+$$;
+
+-- The page as the caller reads it: Row Level Security applies to the
+-- rows (a second, cheap check of what dossier_page() found).
+CREATE OR REPLACE FUNCTION dossier_list(p_filtre jsonb, p_apres text DEFAULT NULL, p_limite integer DEFAULT 20)
+RETURNS TABLE (id bigint, entite_id bigint, entite text, type text, titre text, etat text,
+	       etat_label text, etat_at timestamptz, version integer, valeurs jsonb, curseur text)
+LANGUAGE plpgsql STABLE SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	RETURN QUERY
+	SELECT d.id, d.entite_id, p.entite, d.type, d.titre, d.etat, coalesce(l.label, d.etat), d.etat_at,
+	       d.version, p.valeurs, p.curseur
+	FROM dossier_page(p_filtre, p_apres, p_limite) p
+	JOIN dossier d ON d.id = p.id
+	LEFT JOIN dossier_type_etat l ON l.type = d.type AND l.version = d.type_version AND l.etat = d.etat
+	ORDER BY p.rang;
+END
+$$;
+
+-- The number of dossiers matching the filter: exact from the counters
+-- when only entity/type/state filter, else counted up to 10000 and
+-- estimated by the planner beyond (estime = true).
+CREATE OR REPLACE FUNCTION dossier_list_total(p_filtre jsonb) RETURNS TABLE (total bigint, estime boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	v_n bigint;
+	v_plan json;
+	v_q text;
+	v_ent bigint;
+BEGIN
+	IF NOT EXISTS (SELECT FROM jsonb_each(p_filtre) k
+		       WHERE k.key NOT IN ('entite', 'sous_entites', 'type', 'etat', 'tri')
+			 AND k.value NOT IN ('null'::jsonb, '""'::jsonb)) THEN
+		BEGIN
+			v_ent := (p_filtre->>'entite')::bigint;
+		EXCEPTION WHEN others THEN
+			RAISE EXCEPTION 'Filtre invalide : %.', SQLERRM USING ERRCODE = 'LI400';
+		END;
+		RETURN QUERY SELECT coalesce(sum(p.n), 0)::bigint, false
+		FROM dossier_perimetre(v_ent, def_flag(p_filtre, 'sous_entites'),
+				       nullif(p_filtre->>'type', ''), nullif(p_filtre->>'etat', '')) p;
+		RETURN;
+	END IF;
+	v_q := dossier_list_build(p_filtre, NULL, NULL, true);
+	EXECUTE format('SELECT count(*) FROM (%s) s', v_q) INTO v_n;
+	IF v_n <= 10000 THEN
+		RETURN QUERY SELECT v_n, false;
+		RETURN;
+	END IF;
+	EXECUTE 'EXPLAIN (FORMAT JSON) ' || regexp_replace(v_q, ' LIMIT 10001$', '') INTO v_plan;
+	RETURN QUERY SELECT greatest((v_plan->0->'Plan'->>'Plan Rows')::numeric::bigint, 10001), true;
+END
+$$;
+
+-- Dossiers per type for a menu: the types the caller reads on the
+-- entity, counted over the entity (and its sub-entities) where she
+-- reads them.
+CREATE OR REPLACE FUNCTION dossier_compteurs(p_entite bigint, p_sous_entites boolean DEFAULT false)
+RETURNS TABLE (type text, nom text, famille text, n bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	RETURN QUERY
+	WITH p AS (SELECT * FROM dossier_perimetre(p_entite, p_sous_entites, NULL, NULL))
+	SELECT t.type, t.nom, t.famille, (SELECT coalesce(sum(p.n), 0)::bigint FROM p WHERE p.type = t.type)
+	FROM dossier_type t
+	WHERE t.type IN (SELECT p.type FROM p WHERE p.entite_id = p_entite)
+	ORDER BY t.famille, t.nom;
+END
+$$;
