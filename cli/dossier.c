@@ -1,5 +1,5 @@
 /* liasse dossier create|show|set|attach|detach|get|action|list|counts|
- * history|journal|batch|migrate: dossiers from scripts and tests.
+ * history|journal|batch|migrate|signer: dossiers from scripts and tests.
  * Output is stable: "clé: valeur" lines for one object, tab-separated
  * rows for lists (meta lines start with "# "); --json where useful. */
 #include <getopt.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/signing.h"
 #include "core/dossier.h"
 #include "core/i18n.h"
 #include "core/search.h"
@@ -334,7 +335,7 @@ static int
 usage_dossier(void)
 {
 	return cli_usage(_("« liasse dossier » attend : create, show, set, attach, detach, get, "
-			   "action, list, counts, history, journal, batch, migrate"));
+			   "action, signer, list, counts, history, journal, batch, migrate"));
 }
 
 /* Subcommands that need a dossier id as first argument. */
@@ -440,6 +441,8 @@ cli_dossier(struct cli *cli, int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "help") == 0)
 		return usage_dossier();
 	const char *sub = argv[1];
+	if (strcmp(sub, "signer") == 0)
+		return cli_dossier_signer(cli, argc - 1, argv + 1);
 	static const char *const subs[] = { "create", "show",   "set",     "attach", "detach",
 					    "get",    "action", "list",    "counts", "history",
 					    "journal", "batch", "migrate" };

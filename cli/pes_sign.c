@@ -14,67 +14,30 @@
 PES_SUBCOMMAND(sign, N_("signe un PES Aller (XAdES, par bordereau ou global) : sign ENTRÉE SORTIE"))
 PES_SUBCOMMAND(verify, N_("vérifie toutes les signatures d'un PES : verify FICHIER"))
 
-static void
-progress(void *data, size_t done, size_t total)
-{
-	(void)data;
-	if (total > 1 && isatty(STDERR_FILENO))
-		fprintf(stderr, _("\rSignature %zu/%zu"), done, total);
-	if (total > 1 && done == total && isatty(STDERR_FILENO))
-		fputc('\n', stderr);
-}
-
 int
 cli_pes_sign(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		SIGN_LONG_OPTIONS,
-		{ "city", required_argument, NULL, 'c' },
-		{ "postal-code", required_argument, NULL, 'p' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "libersign", no_argument, NULL, 'L' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct sign_opts so = { 0 };
 	struct xades_sign_opts xo = { 0 };
-	int c;
-	optind = 0; /* full re-initialisation of GNU getopt */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (sign_opts_handle(&so, c, optarg))
-			continue;
-		switch (c) {
-		case 'c': xo.city = optarg; break;
-		case 'p': xo.postal_code = optarg; break;
-		case 'r': xo.role = optarg; break;
-		case 'L': xo.certdigest_sha1 = true; break;
-		default:
-			return cli_usage(_("option inconnue ou incomplète pour « pes sign » : %s"),
-					 argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 2)
+	int first = sign_parse_options(argc, argv, "pes sign", &so, &xo);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (argc - first != 2)
 		return cli_usage(_("« liasse pes sign » attend ENTRÉE et SORTIE"));
-	const char *in = argv[optind], *out = argv[optind + 1];
+	const char *in = argv[first], *out = argv[first + 1];
 
 	/* check the file before touching the card */
 	struct err err = { 0 };
 	struct xades_plan plan;
 	if (!xades_plan_file(in, &plan, &err))
 		return cli_fail(cli, &err);
-	if (!plan.dematerialised)
-		fprintf(stderr, _("Attention : InfoDematerialisee est absent ou à 0 dans ce PES ; "
-				  "la DGFiP rejette un flux signé dans ce cas.\n"));
+	sign_print_pes_plan(&plan);
 	xo.allow_not_dematerialised = true;
-	if (plan.global)
-		fprintf(stderr, _("Signature globale du fichier (PES_Aller %s).\n"), plan.root_id);
-	else
-		fprintf(stderr, _("Signature de %zu bordereau(x).\n"), plan.n_targets);
 
 	struct sign_session ss;
 	if (!sign_session_open(cli, &so, &ss))
 		return EXIT_FAIL;
-	xo.progress = progress;
+	xo.progress = sign_progress;
 	size_t n = 0;
 	bool ok = xades_sign_file(in, out, ss.signer, &xo, &n, &err);
 	sign_session_close(&ss);

@@ -1,5 +1,6 @@
 /* Signer selection and PIN entry for the signing subcommands. */
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "cli/signing.h"
 #include "core/cert.h"
 #include "core/i18n.h"
+#include "core/sign_dossier.h"
 #include "core/strbuf.h"
 #include "pkcs11/p11.h"
 
@@ -26,6 +28,62 @@ sign_opts_handle(struct sign_opts *o, int c, const char *arg)
 	case 1004: o->pin_file = arg; return true;
 	default: return false;
 	}
+}
+
+bool
+xades_opts_handle(struct xades_sign_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 1010: o->city = arg; return true;
+	case 1011: o->postal_code = arg; return true;
+	case 1012: o->role = arg; return true;
+	case 1013: o->certdigest_sha1 = true; return true;
+	default: return false;
+	}
+}
+
+int
+sign_parse_options(int argc, char **argv, const char *what, struct sign_opts *so,
+		   struct xades_sign_opts *xo)
+{
+	static const struct option longopts[] = {
+		SIGN_LONG_OPTIONS,
+		XADES_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 0; /* full re-initialisation of GNU getopt */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (!sign_opts_handle(so, c, optarg) && !xades_opts_handle(xo, c, optarg)) {
+			cli_usage(_("option inconnue ou incomplète pour « %s » : %s"), what,
+				  argv[optind - 1]);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+void
+sign_print_pes_plan(const struct xades_plan *plan)
+{
+	if (!plan->dematerialised)
+		fprintf(stderr, _("Attention : InfoDematerialisee est absent ou à 0 dans ce PES ; "
+				  "la DGFiP rejette un flux signé dans ce cas.\n"));
+	if (plan->global)
+		fprintf(stderr, _("Signature globale du fichier (PES_Aller %s).\n"), plan->root_id);
+	else
+		fprintf(stderr, _("Signature de %zu bordereau(x).\n"), plan->n_targets);
+}
+
+void
+sign_progress(void *data, size_t done, size_t total)
+{
+	(void)data;
+	if (total > 1 && isatty(STDERR_FILENO))
+		fprintf(stderr, _("\rSignature %zu/%zu"), done, total);
+	if (total > 1 && done == total && isatty(STDERR_FILENO))
+		fputc('\n', stderr);
 }
 
 char *
@@ -159,4 +217,55 @@ sign_session_close(struct sign_session *ss)
 {
 	signer_free(&ss->signer);
 	p11_module_close(&ss->module);
+}
+
+int
+cli_dossier_signer(struct cli *cli, int argc, char **argv)
+{
+	struct sign_opts so = { 0 };
+	struct xades_sign_opts xo = { 0 };
+	int first = sign_parse_options(argc, argv, "dossier signer", &so, &xo);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (argc - first != 1)
+		return cli_usage(_("« liasse dossier signer » attend un identifiant de dossier"));
+	char *end;
+	long long id = strtoll(argv[first], &end, 10);
+	if (*end || id <= 0)
+		return cli_usage(_("identifiant de dossier invalide : « %s »"), argv[first]);
+	struct db *db = cli_db_open(cli);
+	if (!db)
+		return EXIT_FAIL;
+	/* Everything that can be checked is checked before the PIN. */
+	struct err err = { 0 };
+	struct sign_dossier_plan plan;
+	if (!sign_dossier_prepare(db, id, &plan, &err)) {
+		db_close(&db);
+		return cli_fail(cli, &err);
+	}
+	fprintf(stderr, _("Dossier %lld « %s » (%s) : %s\n"), id, plan.titre, plan.etat_label,
+		plan.nom);
+	if (plan.pes)
+		sign_print_pes_plan(&plan.xplan);
+	else
+		fprintf(stderr, _("Signature CAdES détachée du document.\n"));
+	struct sign_session ss;
+	if (!sign_session_open(cli, &so, &ss)) {
+		sign_dossier_plan_free(&plan);
+		db_close(&db);
+		return EXIT_FAIL;
+	}
+	xo.progress = sign_progress;
+	struct sign_dossier_result res;
+	bool ok = sign_dossier_run(db, &plan, ss.signer, &xo, &res, &err);
+	sign_session_close(&ss);
+	sign_dossier_plan_free(&plan);
+	db_close(&db);
+	if (!ok)
+		return cli_fail(cli, &err);
+	printf("etat: %s\netat_libelle: %s\nversion: %d\nsignatures: %zu\nfichier: %s\n"
+	       "signataire: %s\ndate: %s\n",
+	       res.etat, res.etat_label, res.version, res.n_signatures, res.stored_name, res.signer,
+	       res.signing_time);
+	return EXIT_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/signer.h"
+#include "core/xades.h"
 
 struct p11_module;
 
@@ -27,6 +28,22 @@ struct sign_opts {
 /* Handles one of those options; false when C is not one of them. */
 bool sign_opts_handle(struct sign_opts *o, int c, const char *arg);
 
+/* The XAdES options of `pes sign` and `dossier signer`; values 1010..1013. */
+#define XADES_LONG_OPTIONS                                   \
+	{ "city", required_argument, NULL, 1010 },           \
+	{ "postal-code", required_argument, NULL, 1011 },    \
+	{ "role", required_argument, NULL, 1012 },           \
+	{ "libersign", no_argument, NULL, 1013 }
+bool xades_opts_handle(struct xades_sign_opts *o, int c, const char *arg);
+/* Parses the signer and XAdES options of WHAT ("pes sign"); returns the
+ * index of the first positional argument, -1 after a usage message. */
+int sign_parse_options(int argc, char **argv, const char *what, struct sign_opts *so,
+		       struct xades_sign_opts *xo);
+/* Says on stderr what a PES will get (and warns about InfoDematerialisee). */
+void sign_print_pes_plan(const struct xades_plan *plan);
+/* Progress of a signature on stderr ("Signature 3/12") when it is a terminal. */
+void sign_progress(void *data, size_t done, size_t total);
+
 struct sign_session {
 	struct p11_module *module;
 	struct signer *signer;
@@ -38,6 +55,10 @@ struct sign_session {
  * operation. Returns false after printing the error. */
 bool sign_session_open(struct cli *cli, const struct sign_opts *o, struct sign_session *ss);
 void sign_session_close(struct sign_session *ss);
+
+/* `liasse dossier signer ID [options]`: ARGV[0] is the id (cli/dossier.c
+ * hands over what follows "signer"). */
+int cli_dossier_signer(struct cli *cli, int argc, char **argv);
 
 /* Reads a PIN without echo from the terminal, or the first line of
  * PIN_FILE; the result is secret_strdup'ed (free with secret_free). */

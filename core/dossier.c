@@ -138,6 +138,32 @@ hex(const unsigned char *md, unsigned len, char *out)
 		snprintf(out + 2 * k, 3, "%02x", md[k]);
 }
 
+bool
+dossier_send_blocks(struct db *db, const char *fid, FILE *fp, const char *name, char sha256[65],
+		    struct err *err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	char *buf = xmalloc(DOSSIER_BLOCK_SIZE);
+	bool ok = true;
+	int n = 0;
+	size_t got;
+	while (ok && (got = fread(buf, 1, DOSSIER_BLOCK_SIZE, fp)) > 0) {
+		EVP_DigestUpdate(md, buf, got);
+		ok = send_block(db, fid, n++, buf, got, err);
+	}
+	if (ok && ferror(fp))
+		ok = err_set(err, ERR_IO, _("Lecture du fichier « %s » impossible : %s"), name,
+			     strerror(errno));
+	free(buf);
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned dl = 0;
+	EVP_DigestFinal_ex(md, d, &dl);
+	EVP_MD_CTX_free(md);
+	hex(d, dl, sha256);
+	return ok;
+}
+
 /* Is this a PES to read before storing (helios fichier_pes)? */
 static bool
 wants_pes(struct db *db, int64_t id, const char *champ, bool *yes, struct err *err)
@@ -172,27 +198,7 @@ upload(struct db *db, FILE *fp, int64_t id, int version, const char *champ, cons
 	str_copy(fid, sizeof(fid), PQgetvalue(r, 0, 0));
 	PQclear(r);
 	res->fichier_id = strtoll(fid, NULL, 10);
-
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	char *buf = xmalloc(DOSSIER_BLOCK_SIZE);
-	bool ok = true;
-	int n = 0;
-	size_t got;
-	while (ok && (got = fread(buf, 1, DOSSIER_BLOCK_SIZE, fp)) > 0) {
-		EVP_DigestUpdate(md, buf, got);
-		ok = send_block(db, fid, n++, buf, got, err);
-	}
-	if (ok && ferror(fp))
-		ok = err_set(err, ERR_IO, _("Lecture du fichier « %s » impossible : %s"), name,
-			     strerror(errno));
-	free(buf);
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned dl = 0;
-	EVP_DigestFinal_ex(md, d, &dl);
-	EVP_MD_CTX_free(md);
-	hex(d, dl, res->sha256);
-	if (!ok)
+	if (!dossier_send_blocks(db, fid, fp, name, res->sha256, err))
 		return false;
 
 	const char *pf[] = { fid, res->sha256 };

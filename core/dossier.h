@@ -50,6 +50,12 @@ struct dossier_attach_result {
  * fills the read-only indexed fields. */
 bool dossier_attach(struct db *db, int64_t id, int version, const char *champ, const char *path,
 		    const char *name, struct dossier_attach_result *res, struct err *err);
+/* Streams FP into the file FID opened by fichier_begin (or another
+ * *_begin function) in DOSSIER_BLOCK_SIZE blocks; SHA256 receives the hex
+ * SHA-256 of what was sent. NAME is for messages. Inside the caller's
+ * transaction. */
+bool dossier_send_blocks(struct db *db, const char *fid, FILE *fp, const char *name,
+			 char sha256[65], struct err *err);
 /* Removes file N of CHAMP. */
 bool dossier_detach(struct db *db, int64_t id, int version, const char *champ, int n,
 		    int *new_version, struct err *err);
