@@ -206,6 +206,56 @@ print_rows(PGresult *r)
 	}
 }
 
+/* Rows as a JSON array of objects named KEYS: SQL NULL as null, integer
+ * columns (int2, int4, int8) as numbers. */
+static json_object *
+rows_json(PGresult *r, const char *const *keys)
+{
+	json_object *a = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object *row = json_object_new_object();
+		for (int j = 0; j < PQnfields(r); j++) {
+			const char *v = PQgetvalue(r, i, j);
+			Oid t = PQftype(r, j);
+			json_object *jv = PQgetisnull(r, i, j) ? NULL
+					  : t == 20 || t == 21 || t == 23
+					  ? json_object_new_int64(strtoll(v, NULL, 10))
+					  : json_object_new_string(v);
+			json_object_object_add(row, keys[j], jv);
+		}
+		json_object_array_add(a, row);
+	}
+	return a;
+}
+
+/* history --json: {"dossier": ID, "etats": [...], "journal": [...]}. */
+static int
+cmd_history_json(struct cli *cli, struct db *db, int64_t id)
+{
+	static const char *const hk[] = { "date", "etat", "etat_libelle", "action",
+					  "utilisateur", "message" };
+	static const char *const jk[] = { "id", "date", "type", "utilisateur", "action",
+					  "message" };
+	struct err err = { 0 };
+	PGresult *h = dossier_history(db, id, &err);
+	if (!h)
+		return cli_fail(cli, &err);
+	PGresult *j = dossier_journal(db, id, &err);
+	if (!j) {
+		PQclear(h);
+		return cli_fail(cli, &err);
+	}
+	json_object *top = json_object_new_object();
+	json_object_object_add(top, "dossier", json_object_new_int64(id));
+	json_object_object_add(top, "etats", rows_json(h, hk));
+	json_object_object_add(top, "journal", rows_json(j, jk));
+	printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PLAIN));
+	json_object_put(top);
+	PQclear(h);
+	PQclear(j);
+	return EXIT_OK;
+}
+
 static int
 cmd_list(struct cli *cli, struct db *db, const struct opts *o)
 {
@@ -426,6 +476,8 @@ with_id(struct cli *cli, struct db *db, const char *sub, const struct opts *o, i
 		printf("version: %d\n", version);
 		return EXIT_OK;
 	}
+	if (strcmp(sub, "history") == 0 && o->json)
+		return cmd_history_json(cli, db, id);
 	PGresult *r = strcmp(sub, "history") == 0 ? dossier_history(db, id, &err)
 						   : dossier_journal(db, id, &err);
 	if (!r)
