@@ -526,7 +526,10 @@ form_key(struct view *v, int key)
 	struct form_view *fv = v->data;
 	if (!fv->editing)
 		return false;
-	enum action a = keys_lookup(&ui.keys, KEYMAP_FORM, key);
+	/* While typing, a printable character is text, never a shortcut
+	 * (j and k move the cursor elsewhere). */
+	bool printable = !KEY_IS_FN(key) && key >= 0x20 && key != 0x7f;
+	enum action a = printable ? ACT_NONE : keys_lookup(&ui.keys, KEYMAP_FORM, key);
 	if (key == 27) {
 		finish_edit(v, false);
 		return true;

@@ -83,3 +83,64 @@ is "$(sql -c "SELECT count(*) FROM liasse.journal WHERE dossier_id = $id AND act
 assert_has "dossier supprimé : retour à la liste, à jour" "Position 0 à 0 sur 0"
 keys q
 wait_for "fin=0" 5
+
+# A PES uploaded through the file picker goes through the same code as
+# `liasse dossier attach`: refused files leave the form as it was, a PES
+# fills the read-only fields and the list columns.
+pes="$TEST_TMP/pes"
+mkdir -p "$pes"
+cp "$SHARED/samples/pes/aller/depense_creation_document.xml" "$pes/"
+cp core/demo/document.pdf "$pes/"
+cat >"$pes/xxe.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE PES_Aller [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<PES_Aller><EnTetePES><IdColl V="&x;"/></EnTetePES></PES_Aller>
+XML
+cd "$pes" && run_liasse && cd - >/dev/null
+wait_for "Types de dossiers" 5
+keys / H e l i o s Enter
+keys Enter
+keys c
+wait_for "Modification · Helios" 5
+keys Enter
+keys -l "PES de janvier"
+keys Enter
+keys Down Enter
+assert_has "sélecteur de fichiers ouvert dans le dossier courant" "Choisir un fichier : $pes"
+# Picker lines: 1 ../  2 depense_creation_document.xml  3 document.pdf  4 xxe.xml
+keys 3
+assert_has "un PDF dans le champ PES est refusé en français" "n'est pas du XML"
+assert_has "refus : l'objet tapé reste" "PES de janvier"
+assert_has "refus : aucun fichier attaché" "(aucun fichier : Entrée pour choisir)"
+keys Enter
+keys 4
+assert_has "un XML avec entité externe est refusé" "DTD (déclaration DOCTYPE)"
+assert_has "refus : l'objet tapé reste encore" "PES de janvier"
+is "$(sql -c "SELECT count(*) FROM liasse.fichier f JOIN liasse.dossier d ON d.id = f.dossier_id WHERE d.type = 'helios-generique'")" \
+	"0" "rien n'est stocké pour les fichiers refusés"
+keys Enter
+keys 2
+wait_for "Fichier ajouté" 5
+assert_has "PES accepté : informations lues" "Fichier ajouté : 12 information(s) lue(s) dans le PES."
+assert_has "PES accepté : SIRET lu dans le fichier" "12345678912345"
+assert_has "PES accepté : l'objet tapé reste" "PES de janvier"
+keys F2
+wait_for "Dossier enregistré." 5
+pid=$(sql -c "SELECT id FROM liasse.dossier WHERE titre = 'PES de janvier'")
+like "$pid" '^[0-9]+$' "dossier PES enregistré avec son objet"
+is "$(sql -c "SELECT string_agg(champ || '=' || valeur, ' ' ORDER BY champ) FROM liasse.dossier_index WHERE dossier_id = ${pid:-0} AND champ IN ('id_coll', 'dte_str', 'cod_bud', 'nom_fic', 'cod_col')")" \
+	"cod_bud=12 cod_col=123 dte_str=2014-10-23 id_coll=12345678912345 nom_fic=ce58141202114f15f435cd6596c5e88a" \
+	"informations du PES indexées comme par la ligne de commande"
+keys Escape
+wait_for "Position 1 à 1 sur 1" 5
+like "$(screen | grep 'PES de janvier')" '12345678912345' "liste 80x24 : colonne SIRET"
+tm resize-window -t t -x 200 -y 50; settle
+like "$(screen | grep 'PES de janvier')" 'PES de janvier .*12345678912345 +2014-10-23 +12 +Non acquitté' \
+	"liste 200x50 : colonnes id_coll, dte_str, cod_bud et état de l'acquittement"
+tm resize-window -t t -x 80 -y 24; settle
+keys Enter
+wait_for "États du dossier" 5
+keys h
+assert_has "historique des états du dossier PES" "$TUI_USER"
+keys q
+wait_for "fin=0" 5
