@@ -110,88 +110,32 @@ frequence_used_up(struct db *db, const struct job_row *r)
 	return !left;
 }
 
-/* In an open transaction: true while we still hold the job. */
-static bool
-job_still_ours(struct db *db, int64_t job, bool *ours, struct err *err)
-{
-	char id[32];
-	lltext(id, sizeof id, job);
-	const char *p[] = { id, daemon_id() };
-	PGresult *res = db_query(db, "SELECT liasse.job_hold($1, $2)", 2, p, err);
-	if (!res)
-		return false;
-	*ours = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return true;
-}
-
-static bool
-apply_action(struct db *db, int64_t dossier, const char *action, const char *message, struct err *err)
-{
-	char id[32];
-	lltext(id, sizeof id, dossier);
-	const char *p[] = { id, action, message && message[0] ? message : NULL };
-	return db_exec(db, "SELECT liasse.dossier_action($1, $2, NULL, $3)", 3, p, err);
-}
-
-/* Applies, in one transaction: the removal of the job, ACTION (NULL:
- * none) then OUTCOME (NULL: none) on the dossier. On a refusal (the
- * dossier moved meanwhile...), the job is put in error with the reason. */
+/* Applies, in one round trip (liasse.job_finish, core/sql/040_daemon2.sql):
+ * the removal of the job, ACTION (NULL: none) then OUTCOME (NULL: none)
+ * on the dossier. On a refusal (the dossier moved meanwhile...), the job
+ * is put in error with the reason. */
 static bool
 job_finish(struct db *db, const struct job_row *r, const char *action, const char *outcome,
 	   const char *message, struct daemon_stats *st, struct err *err)
 {
 	char id[32];
 	lltext(id, sizeof id, r->job.id);
-	bool ours = false;
-	struct err aerr = { 0 };
-	if (!db_begin(db, err))
+	const char *p[] = { id, daemon_id(), action, outcome, message };
+	PGresult *res = db_query(db, "SELECT resultat, message FROM liasse.job_finish($1, $2, $3, $4, $5)",
+				 5, p, err);
+	if (!res)
 		return false;
-	if (!job_still_ours(db, r->job.id, &ours, err)) {
-		db_rollback(db);
-		return false;
-	}
-	if (!ours) {
-		db_rollback(db);
+	const char *what = PQgetvalue(res, 0, 0);
+	if (strcmp(what, "perdu") == 0) {
 		st->lost++;
 		log_warn("job %lld : bail perdu avant la fin, un autre démon l'a repris", (long long)r->job.id);
-		return true;
+	} else if (strcmp(what, "erreur") == 0) {
+		/* The dossier engine refused: the job is in error, the reason shown. */
+		st->failures++;
+		log_warn("job %lld (%s) : %s", (long long)r->job.id, r->job.action, PQgetvalue(res, 0, 1));
 	}
-	const char *p[] = { id };
-	bool ok = db_exec(db, "DELETE FROM liasse.job WHERE id = $1", 1, p, err);
-	if (ok && r->job.dossier_id && action)
-		ok = apply_action(db, r->job.dossier_id, action, message, &aerr);
-	if (ok && r->job.dossier_id && !action && outcome && outcome[0]) {
-		/* An error outcome: from the current state (send-tdt-erreur after
-		 * send-tdt), else after the job's action (tdt-error after verif-tdt). */
-		ok = db_exec(db, "SAVEPOINT outcome", 0, NULL, err);
-		if (ok)
-			apply_action(db, r->job.dossier_id, outcome, message, &aerr);
-		if (ok && aerr.code != ERR_NONE && aerr.code != ERR_DB_CONNECT) {
-			err_clear(&aerr);
-			ok = db_exec(db, "ROLLBACK TO SAVEPOINT outcome", 0, NULL, err) &&
-			     apply_action(db, r->job.dossier_id, r->job.action, NULL, &aerr);
-		} else {
-			outcome = NULL;
-		}
-	}
-	if (ok && r->job.dossier_id && outcome && outcome[0] && aerr.code == ERR_NONE)
-		ok = apply_action(db, r->job.dossier_id, outcome, action ? NULL : message, &aerr);
-	if (ok && aerr.code == ERR_NONE)
-		return db_commit(db, err);
-	db_rollback(db);
-	if (aerr.code == ERR_DB_CONNECT || err->code == ERR_DB_CONNECT) {
-		if (err->code == ERR_NONE)
-			*err = aerr;
-		return false;
-	}
-	if (!ok && aerr.code == ERR_NONE)
-		return false;
-	/* The dossier engine refused: the job goes in error, the reason shown. */
-	log_warn("job %lld (%s) : %s", (long long)r->job.id, r->job.action, aerr.msg);
-	st->failures++;
-	const char *q[] = { id, daemon_id(), aerr.msg };
-	return db_exec(db, "SELECT liasse.job_release($1, $2, NULL, true, $3, 'erreur')", 3, q, err);
+	PQclear(res);
+	return true;
 }
 
 /* A job of a connector itself (no dossier): runs again per the frequency. */
