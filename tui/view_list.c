@@ -30,6 +30,8 @@ struct list {
 	struct drow *rows;
 	size_t n, cap;
 	bool more;     /* more rows after the last loaded one */
+	bool before;   /* more rows before the first loaded one (after End) */
+	long long base; /* position in the list of rows[0], from 0 */
 	long long total;
 	bool estimated;
 	char *search, *etat, *passe_par, *depuis, *jusqu_a;
@@ -87,42 +89,93 @@ shown(struct json_object *field, const char *value)
 	return value;
 }
 
-/* Appends up to LIMIT rows after the last loaded one. */
-static bool
-list_fetch(struct list *l, int limit, struct err *err)
+/* Inserts the N rows of R at index AT of the loaded rows. */
+static void
+rows_insert(struct list *l, PGresult *r, size_t at)
 {
-	char *filter = filter_json(l);
-	char lim[16];
-	snprintf(lim, sizeof(lim), "%d", limit);
-	const char *p[] = { filter, l->n ? l->rows[l->n - 1].curseur : NULL, lim };
-	PGresult *r = tui_query(
-		"SELECT id, titre, etat, etat_label, to_char(etat_at, 'DD/MM/YYYY HH24:MI'), "
-		"curseur, valeurs::text FROM liasse.dossier_list($1::jsonb, $2, $3::int)",
-		3, p, err);
-	free(filter);
-	if (!r)
-		return false;
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		if (l->n == l->cap) {
+	size_t n = (size_t)PQntuples(r);
+	if (l->n + n > l->cap) {
+		while (l->n + n > l->cap)
 			l->cap = l->cap ? 2 * l->cap : 64;
-			l->rows = xrealloc(l->rows, l->cap * sizeof(*l->rows));
-		}
-		struct drow *d = &l->rows[l->n++];
+		l->rows = xrealloc(l->rows, l->cap * sizeof(*l->rows));
+	}
+	memmove(l->rows + at + n, l->rows + at, (l->n - at) * sizeof(*l->rows));
+	l->n += n;
+	for (size_t i = 0; i < n; i++) {
+		struct drow *d = &l->rows[at + i];
+		int k = (int)i;
 		memset(d, 0, sizeof(*d));
-		d->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		d->titre = xstrdup(PQgetvalue(r, i, 1));
-		d->etat = xstrdup(PQgetvalue(r, i, 2));
-		d->etat_label = xstrdup(PQgetvalue(r, i, 3));
-		d->date = xstrdup(PQgetvalue(r, i, 4));
-		d->curseur = xstrdup(PQgetvalue(r, i, 5));
-		struct json_object *vals = json_tokener_parse(PQgetvalue(r, i, 6));
+		d->id = strtoll(PQgetvalue(r, k, 0), NULL, 10);
+		d->titre = xstrdup(PQgetvalue(r, k, 1));
+		d->etat = xstrdup(PQgetvalue(r, k, 2));
+		d->etat_label = xstrdup(PQgetvalue(r, k, 3));
+		d->date = xstrdup(PQgetvalue(r, k, 4));
+		d->curseur = xstrdup(PQgetvalue(r, k, 5));
+		struct json_object *vals = json_tokener_parse(PQgetvalue(r, k, 6));
 		for (size_t c = 0; c < l->ncols; c++)
 			d->cols[c] = xstrdup(shown(l->col_field[c], js_str(vals, l->col_id[c])));
 		json_object_put(vals);
 	}
-	l->more = n == limit;
+}
+
+/* One keyset page of the list: up to LIMIT rows after cursor FROM
+ * (dossier_list), or with BACKWARDS before it (dossier_list_avant; FROM
+ * NULL: the last rows), in the list's order. Caller PQclear()s. */
+static PGresult *
+page_query(struct list *l, const char *from, bool backwards, int limit, struct err *err)
+{
+	char *filter = filter_json(l);
+	char lim[16];
+	snprintf(lim, sizeof(lim), "%d", limit);
+	const char *p[] = { filter, from, lim };
+	PGresult *r = tui_query(backwards
+		? "SELECT id, titre, etat, etat_label, to_char(etat_at, 'DD/MM/YYYY HH24:MI'), "
+		  "curseur, valeurs::text FROM liasse.dossier_list_avant($1::jsonb, $2, $3::int)"
+		: "SELECT id, titre, etat, etat_label, to_char(etat_at, 'DD/MM/YYYY HH24:MI'), "
+		  "curseur, valeurs::text FROM liasse.dossier_list($1::jsonb, $2, $3::int)",
+		3, p, err);
+	free(filter);
+	return r;
+}
+
+/* Appends up to LIMIT rows after the last loaded one (after cursor FROM
+ * when nothing is loaded). */
+static bool
+fetch_after(struct list *l, const char *from, int limit, struct err *err)
+{
+	PGresult *r = page_query(l, l->n ? l->rows[l->n - 1].curseur : from, false, limit, err);
+	if (!r)
+		return false;
+	l->more = PQntuples(r) == limit;
+	rows_insert(l, r, l->n);
 	PQclear(r);
+	return true;
+}
+
+static bool
+list_fetch(struct list *l, int limit, struct err *err)
+{
+	return fetch_after(l, NULL, limit, err);
+}
+
+/* Puts up to LIMIT rows before the first loaded one (the last rows of
+ * the list when nothing is loaded); *GOT: how many. */
+static bool
+fetch_before(struct list *l, int limit, size_t *got, struct err *err)
+{
+	bool empty = l->n == 0;
+	PGresult *r = page_query(l, empty ? NULL : l->rows[0].curseur, true, limit, err);
+	if (!r)
+		return false;
+	*got = (size_t)PQntuples(r);
+	l->before = *got == (size_t)limit;
+	if (empty)
+		l->more = false;
+	rows_insert(l, r, 0);
+	PQclear(r);
+	l->base = l->base > (long long)*got ? l->base - (long long)*got : 0;
+	if (!l->before)
+		l->base = 0;
 	return true;
 }
 
@@ -164,6 +217,14 @@ field_width(struct json_object *f)
 	return 14;
 }
 
+/* After loading the last rows: where they are in the list. */
+static void
+set_base_end(struct list *l)
+{
+	long long b = l->total - (long long)l->n;
+	l->base = l->before && b > 0 ? b : 0;
+}
+
 static int
 page_size(struct view *v)
 {
@@ -195,9 +256,34 @@ list_open(struct view *v, struct err *err)
 	int want = (int)(l->n > (size_t)page_size(v) ? l->n : (size_t)page_size(v));
 	if (want > 1000)
 		want = 1000;
-	list_clear_rows(l);
-	if (!list_fetch(l, want, err) || !list_count(l, err))
-		return false;
+	size_t got;
+	if (l->base > 0 && !l->more) {
+		/* A window on the end of the list (End): the last rows again. */
+		list_clear_rows(l);
+		if (!fetch_before(l, want, &got, err) || !list_count(l, err))
+			return false;
+		set_base_end(l);
+	} else if (l->base > 0) {
+		/* A window in the middle: from the row before the first one. */
+		PGresult *r = page_query(l, l->rows[0].curseur, true, 1, err);
+		if (!r)
+			return false;
+		char *from = PQntuples(r) ? xstrdup(PQgetvalue(r, 0, 5)) : NULL;
+		PQclear(r);
+		list_clear_rows(l);
+		l->before = from != NULL;
+		if (!from)
+			l->base = 0;
+		bool ok = fetch_after(l, from, want, err) && list_count(l, err);
+		free(from);
+		if (!ok)
+			return false;
+	} else {
+		list_clear_rows(l);
+		l->before = false;
+		if (!list_fetch(l, want, err) || !list_count(l, err))
+			return false;
+	}
 	if (keep)
 		for (size_t i = 0; i < l->n; i++)
 			if (l->rows[i].id == keep)
@@ -310,11 +396,12 @@ static void
 list_position(struct view *v, struct strbuf *sb)
 {
 	struct list *l = v->data;
-	size_t first = l->n ? v->top + 1 : 0;
-	size_t last = v->top + (size_t)v->body_h < l->n ? v->top + (size_t)v->body_h : l->n;
+	long long first = l->n ? l->base + (long long)v->top + 1 : 0;
+	size_t end = v->top + (size_t)v->body_h < l->n ? v->top + (size_t)v->body_h : l->n;
+	long long last = l->n ? l->base + (long long)end : 0;
 	if (l->nmarks)
 		sb_printf(sb, _("%zu marqué(s) · "), l->nmarks);
-	sb_printf(sb, _("Position %zu à %zu sur %s%lld"), first, last, l->estimated ? "~" : "",
+	sb_printf(sb, _("Position %lld à %lld sur %s%lld"), first, last, l->estimated ? "~" : "",
 		  l->total);
 }
 
@@ -322,7 +409,10 @@ static void
 reload(struct view *v)
 {
 	struct err err = { 0 };
+	struct list *l = v->data;
 	v->cursor = v->top = 0;
+	l->base = 0;
+	l->before = false;
 	list_clear_rows(v->data);
 	if (!list_open(v, &err))
 		ui_error(&err);
@@ -381,13 +471,41 @@ list_request(struct view *v, enum action a)
 			tui_open_dossier(l->rows[v->cursor].id);
 		return true;
 	case ACT_END:
-		while (l->more && list_fetch(l, 1000, &err))
-			;
-		if (err.msg[0])
-			ui_error(&err);
+		/* One backward keyset query for the last page, however long
+		 * the list. */
+		if (l->more) {
+			size_t got;
+			list_clear_rows(l);
+			v->cursor = v->top = 0;
+			if (!fetch_before(l, page_size(v), &got, &err))
+				ui_error(&err);
+			set_base_end(l);
+		}
 		if (l->n)
 			view_set_cursor(v, l->n - 1);
 		return true;
+	case ACT_HOME:
+		if (l->before) {
+			l->base = 0;
+			l->before = false;
+			list_clear_rows(l);
+			if (!list_fetch(l, page_size(v), &err))
+				ui_error(&err);
+		}
+		view_set_cursor(v, 0);
+		v->top = 0;
+		return true;
+	case ACT_UP:
+	case ACT_PAGE_UP:
+		/* Near the top of a window on the end: the rows before it. */
+		if (l->before && v->cursor <= (size_t)v->body_h) {
+			size_t got = 0;
+			if (!fetch_before(l, page_size(v), &got, &err))
+				ui_error(&err);
+			v->cursor += got;
+			v->top += got;
+		}
+		return false;
 	case ACT_SEARCH:
 		s = ui_prompt(_("Rechercher :"), l->search ? l->search : "");
 		if (s) {

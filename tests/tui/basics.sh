@@ -5,6 +5,11 @@
 tui_db tuibasics || { fail "base de test"; exit 1; }
 for i in 1 2 3 4 5; do dossier_new helios-generique "PES janvier $i" >/dev/null; done
 dossier_new helios-generique "PES février" >/dev/null
+# The agent's statements go to the test server's log (queries counted below).
+server_log=
+if [ -n "${PG_DIR:-}" ] && [ -f "$PG_DIR/server.log" ]; then
+	sql -c "ALTER ROLE $TUI_USER SET log_statement = 'all'" >/dev/null && server_log=$PG_DIR/server.log
+fi
 
 run_liasse
 if ! wait_for "Types de dossiers" 5; then
@@ -74,6 +79,48 @@ tm resize-window -t t -x 80 -y 24; settle
 is "$(screen | wc -l)" "24" "revenu à 80x24"
 like "$(screen | sed -n 24p)" 'Entrée Ouvrir' "80x24 : la barre des touches est en bas"
 like "$(screen | sed -n 23p)" 'Position 1 à 6 sur 6' "80x24 : la position est visible"
+
+# A longer list: End loads the last page with one backward keyset query,
+# the position stays right when going up from there, Home comes back.
+sql_as "$TUI_USER" -o /dev/null -c "SELECT liasse.dossier_create($ENT_A, 'pdf-generique', 'Lot ' || g) FROM generate_series(1, 150) g"
+# first_row: the title of the first dossier shown; first_pos: its position.
+first_row() { screen | sed -n 3p | awk '{print $1, $2}'; }
+first_pos() { screen | sed -n 23p | grep -oE 'Position [0-9]+' | grep -oE '[0-9]+'; }
+keys F2
+keys / D o c u m e n t ' ' P D F Enter
+keys Enter
+wait_for "Position 1 à 20 sur 150" 5
+assert_has "longue liste : première page" "Position 1 à 20 sur 150"
+log_at=0
+[ -n "$server_log" ] && log_at=$(stat -c %s "$server_log")
+keys End
+wait_for "Position 131 à 150 sur 150" 5
+assert_has "Fin : position de la dernière page" "Position 131 à 150 sur 150"
+like "$(screen | sed -n 22p)" '^ *Lot 1 ' "Fin : le dernier dossier en bas"
+if [ "$log_at" != 0 ]; then
+	q=$(tail -c +"$((log_at + 1))" "$server_log" | grep -oE 'liasse\.dossier_list[a-z_]*\(' | sort | uniq -c | tr -s ' ' | sed 's/^ //')
+	is "$q" "1 liasse.dossier_list_avant(" "Fin : une seule requête (keyset à rebours), aucune page avant"
+else
+	skip "Fin : une seule requête" "journal du serveur de test absent"
+fi
+for _ in 1 2 3 4 5; do keys PPage; done
+pos=$(first_pos)
+like "$pos" '^[0-9]+$' "remontée depuis la fin : position affichée"
+is "$(first_row)" "Lot $((151 - ${pos:-0}))" "remontée depuis la fin : la position correspond au dossier"
+keys Up
+is "$(first_row)" "Lot $((151 - $(first_pos)))" "une ligne plus haut : toujours juste"
+keys Home
+wait_for "Position 1 à 20 sur 150" 5
+is "$(first_row)" "Lot 150" "Début : le premier dossier en haut"
+keys End
+keys Up Up Up
+tm resize-window -t t -x 200 -y 50; settle
+like "$(screen | sed -n 49p)" 'Position [0-9]+ à 150 sur 150' "fin de liste agrandie à 200x50 : position juste"
+is "$(screen | sed -n 3p | awk '{print $1, $2}')" "Lot $((151 - $(screen | sed -n 49p | grep -oE 'Position [0-9]+' | grep -oE '[0-9]+')))" \
+	"fin de liste agrandie : premier dossier affiché à sa position"
+tm resize-window -t t -x 80 -y 24; settle
+like "$(screen | sed -n 23p)" 'Position [0-9]+ à [0-9]+ sur 150' "revenu à 80x24 : position visible"
+is "$(first_row)" "Lot $((151 - $(first_pos)))" "revenu à 80x24 : premier dossier à sa position"
 
 # Normal exit gives the shell back with a sane terminal.
 keys q
