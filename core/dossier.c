@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/pes.h"
 #include "core/strbuf.h"
+#include "core/validate.h"
 
 /* Fields of helios-generique filled from the PES (pes_info_foreach keys). */
 static const char *const pes_fields[] = {
@@ -220,6 +221,34 @@ upload(struct db *db, FILE *fp, int64_t id, int version, const char *champ, cons
 	return true;
 }
 
+/* Checks the file before sending it: its type from its first bytes, its
+ * size against the field's and the type's limits (fichier_verifier(), the
+ * messages the database would give after the upload). Leaves FP at its
+ * start; *SIZE is its size. */
+static bool
+precheck(struct db *db, FILE *fp, int64_t id, const char *champ, const char *name,
+	 long long *size, struct err *err)
+{
+	unsigned char head[512];
+	size_t n = fread(head, 1, sizeof(head), fp);
+	if (ferror(fp))
+		return err_set(err, ERR_IO, _("Lecture du fichier « %s » impossible : %s"), name,
+			       strerror(errno));
+	*size = -1;
+	if (fseeko(fp, 0, SEEK_END) == 0)
+		*size = (long long)ftello(fp);
+	rewind(fp);
+	if (*size < 0)
+		return true; /* a pipe: the database checks it after the upload */
+	char i[24], sz[24];
+	fmt_id(i, id);
+	snprintf(sz, sizeof(sz), "%lld", *size);
+	const char *p[] = { i, champ, name, sz, validate_sniff(head, n) };
+	PGresult *r = db_query(db, "SELECT liasse.fichier_verifier($1, $2, $3, $4, $5)", 5, p, err);
+	PQclear(r);
+	return r != NULL;
+}
+
 bool
 dossier_attach(struct db *db, int64_t id, int version, const char *champ, const char *path,
 	       const char *name, struct dossier_attach_result *res, struct err *err)
@@ -229,30 +258,28 @@ dossier_attach(struct db *db, int64_t id, int version, const char *champ, const 
 		const char *slash = strrchr(path, '/');
 		name = slash ? slash + 1 : path;
 	}
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return err_set(err, ERR_IO, _("Impossible d'ouvrir « %s » : %s"), path,
+			       strerror(errno));
+	long long size = -1;
 	bool pes;
-	if (!wants_pes(db, id, champ, &pes, err))
+	if (!precheck(db, fp, id, champ, name, &size, err) || !wants_pes(db, id, champ, &pes, err)) {
+		fclose(fp);
 		return false;
+	}
 	json_object *extracted = NULL;
 	if (pes) {
 		struct pes_info info;
-		if (!pes_info_read(path, &info, err))
+		if (!pes_info_read(path, &info, err)) {
+			fclose(fp);
 			return false;
+		}
 		struct pes_ctx c = { json_object_new_object(), 0 };
 		pes_info_foreach(&info, pes_collect, &c);
 		pes_info_free(&info);
 		extracted = c.o;
 		res->n_extracted = c.n;
-	}
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		json_object_put(extracted);
-		return err_set(err, ERR_IO, _("Impossible d'ouvrir « %s » : %s"), path,
-			       strerror(errno));
-	}
-	long long size = -1;
-	if (fseeko(fp, 0, SEEK_END) == 0) {
-		size = (long long)ftello(fp);
-		rewind(fp);
 	}
 	bool ok = db_begin(db, err);
 	if (ok)

@@ -381,3 +381,42 @@ validate_checkbox(const char *label, const char *value, struct err *err)
 	return err_set(err, ERR_INPUT, _("« %s » : case à cocher, « on » ou vide attendu, pas « %s »"),
 		       label, value);
 }
+
+const char *
+validate_sniff(const unsigned char *head, size_t n)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *mime;
+	} magics[] = {
+		{ "%PDF-", 5, "application/pdf" },
+		{ "\x89PNG\r\n\x1a\n", 8, "image/png" },
+		{ "\xff\xd8\xff", 3, "image/jpeg" },
+		{ "PK\x03\x04", 4, "application/zip" },
+		{ "PK\x05\x06", 4, "application/zip" },
+	};
+	if (n > 512)
+		n = 512;
+	for (size_t k = 0; k < sizeof(magics) / sizeof(magics[0]); k++)
+		if (n >= magics[k].len && memcmp(head, magics[k].magic, magics[k].len) == 0)
+			return magics[k].mime;
+	if (n >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
+		head += 3, n -= 3;
+	/* XML: blanks then "<?xml" or "<" and a name start, within 64 bytes. */
+	size_t lim = n < 64 ? n : 64, i = 0;
+	while (i < lim && (head[i] == ' ' || (head[i] >= '\t' && head[i] <= '\r')))
+		i++;
+	if (i < lim && head[i] == '<' &&
+	    ((i + 5 <= lim && memcmp(head + i + 1, "?xml", 4) == 0) ||
+	     (i + 1 < lim && (((head[i + 1] | 0x20) >= 'a' && (head[i + 1] | 0x20) <= 'z') ||
+			       head[i + 1] == '_'))))
+		return "application/xml";
+	if (memchr(head, '\0', n))
+		return "application/octet-stream";
+	/* Valid UTF-8; the head may end inside a character. */
+	for (size_t cut = 0; cut <= 3 && cut <= n; cut++)
+		if (utf8_valid((const char *)head, n - cut))
+			return "text/plain";
+	return "application/octet-stream";
+}

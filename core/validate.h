@@ -19,6 +19,13 @@ bool utf8_valid(const char *s, size_t len);
 /* Number of characters (code points) of a valid UTF-8 string. */
 size_t utf8_length(const char *s);
 
+/* MIME type of a file from its first bytes (HEAD, the first N bytes; 512
+ * are enough), the same answer as the database's fichier_sniff():
+ * application/pdf, image/png, image/jpeg, application/zip, application/xml
+ * (optional BOM and blanks, then "<?xml" or a tag), text/plain (valid
+ * UTF-8 without NUL), else application/octet-stream. */
+const char *validate_sniff(const unsigned char *head, size_t n);
+
 /* Valid UTF-8, no control character (tab allowed; newline too when
  * MULTILINE). */
 bool validate_text(const char *label, const char *value, bool multiline, struct err *err);

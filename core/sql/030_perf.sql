@@ -273,3 +273,57 @@ BEGIN
 	ORDER BY t.famille, t.nom;
 END
 $$;
+
+------------------------------------------------------------------------
+-- Files: checked before they are sent
+------------------------------------------------------------------------
+
+-- Would a file of P_TAILLE bytes whose first bytes the client read as
+-- P_MIME (the same rules as fichier_sniff()) be accepted in field P_CHAMP?
+-- Raises LI400 with the message fichier_begin() or fichier_finish() would
+-- give after the upload; they stay the last line of defence.
+CREATE FUNCTION fichier_verifier(p_dossier bigint, p_champ text, p_nom text, p_taille bigint,
+				 p_mime text) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	d dossier := dossier_fetch(p_dossier, 'edition', false);
+	v_def jsonb := type_def(d.type, d.type_version);
+	v_f jsonb := def_field(v_def, p_champ);
+	v_nom text := regexp_replace(coalesce(p_nom, ''), '^.*[/\\]', '');
+	v_total bigint;
+	v_reason text;
+BEGIN
+	IF v_f IS NULL OR v_f->>'type' <> 'file' THEN
+		RAISE EXCEPTION 'Le type % n''a pas de champ fichier « % ».', d.type, p_champ
+			USING ERRCODE = 'LI400';
+	END IF;
+	IF p_taille = 0 THEN
+		RAISE EXCEPTION 'Le fichier « % » est vide.', v_nom USING ERRCODE = 'LI400';
+	END IF;
+	IF jsonb_typeof(v_f->'max_size') = 'number' AND p_taille > (v_f->>'max_size')::bigint THEN
+		RAISE EXCEPTION 'Le fichier « % » (%) dépasse la taille maximale du champ « % » (%).',
+			v_nom, taille_fr(p_taille), def_label(v_f), taille_fr((v_f->>'max_size')::bigint)
+			USING ERRCODE = 'LI400';
+	END IF;
+	IF NOT mime_allowed(p_mime, v_f->'content_types') THEN
+		RAISE EXCEPTION 'Le fichier « % » est de type % ; le champ « % » accepte : %.', v_nom, p_mime,
+			def_label(v_f), (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(v_f->'content_types') t)
+			USING ERRCODE = 'LI400';
+	END IF;
+	v_reason := dossier_type_if_reason(d.id, v_def, p_champ, p_mime);
+	IF v_reason IS NOT NULL THEN
+		RAISE EXCEPTION '%', v_reason USING ERRCODE = 'LI400';
+	END IF;
+	-- The total of the type's files, the one this file replaces left out.
+	IF jsonb_typeof(v_def->'threshold') = 'object' AND v_def->'threshold'->'fields' ? p_champ THEN
+		SELECT coalesce(sum(f.taille), 0) + p_taille INTO v_total FROM fichier f
+		WHERE f.dossier_id = d.id AND f.complet AND v_def->'threshold'->'fields' ? f.champ
+		  AND NOT (f.champ = p_champ AND NOT def_flag(v_f, 'multiple'));
+		IF v_total > (v_def->'threshold'->>'max_size')::bigint THEN
+			RAISE EXCEPTION 'La taille totale des fichiers (%) dépasserait le maximum de % pour ce type de dossier.',
+				taille_fr(v_total), taille_fr((v_def->'threshold'->>'max_size')::bigint)
+				USING ERRCODE = 'LI400';
+		END IF;
+	END IF;
+END
+$$;

@@ -157,3 +157,30 @@ TEST(validate_text_controls)
 	CHECK(validate_checkbox("Case", "", &e));
 	CHECK(!validate_checkbox("Case", "oui", &e));
 }
+
+/* The same answers as fichier_sniff() in the database (tests/db/dossier_precheck.sh
+ * checks these heads there too). */
+TEST(validate_sniff_heads)
+{
+	static const struct {
+		const char *head;
+		size_t n;
+		const char *mime;
+	} t[] = {
+		{ "%PDF-1.7\n", 9, "application/pdf" },
+		{ "\x89PNG\r\n\x1a\nxx", 10, "image/png" },
+		{ "\xff\xd8\xff\xe0", 4, "image/jpeg" },
+		{ "PK\x03\x04zz", 6, "application/zip" },
+		{ "\xef\xbb\xbf  <?xml version=\"1.0\"?>", 26, "application/xml" },
+		{ "\n\t<PES_Aller>", 13, "application/xml" },
+		{ "<1>", 3, "text/plain" },
+		{ "%PDF", 4, "text/plain" },
+		{ "abc\0def", 7, "application/octet-stream" },
+		{ "D\xc3\xa9lib\xc3\xa9ration", 14, "text/plain" },
+		{ "caf\xc3", 4, "text/plain" },   /* cut inside a character */
+		{ "caf\xe9 cr\xe8me", 10, "application/octet-stream" }, /* Latin-1 */
+		{ "", 0, "text/plain" },
+	};
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++)
+		CHECK_STR(validate_sniff((const unsigned char *)t[k].head, t[k].n), t[k].mime);
+}
