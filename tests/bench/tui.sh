@@ -89,6 +89,7 @@ step "ouvrir un dossier (Entrée)" Enter 1 "États du dossier"
 step "onglet suivant" Tab 1
 step "retour à la liste (Échap)" Escape 1 "Position"
 step "début de la liste" Home 1 "Position 1 à 20"
-step "fin de la liste (charge tout)" End 1 "Position $((N - 19)) à $N"
+step "fin de la liste (une requête)" End 1 "Position $((N - 19)) à $N"
+step "remonter d'une page depuis la fin" PPage 5
 tm capture-pane -p -t t | tail -n 2 | head -n 1
 echo "(objectif : au plus 2 048 octets par pas)"
