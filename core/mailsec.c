@@ -116,6 +116,21 @@ mailsec_password_verify(const char *password, const char *stored)
 }
 
 bool
+mailsec_password_field(struct db *db, int64_t id, const char *password, char out[MAILSEC_HASH_MAX],
+		       struct err *err)
+{
+	char ids[32];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	const char *p[] = { ids };
+	PGresult *r = db_query(db, "SELECT liasse.mailsec_sel($1)", 1, p, err);
+	if (!r)
+		return false;
+	bool ok = mailsec_password_hash(password, PQgetvalue(r, 0, 0), out, err);
+	PQclear(r);
+	return ok;
+}
+
+bool
 mailsec_password_set(struct db *db, int64_t id, int version, const char *password,
 		     int *new_version, struct err *err)
 {
@@ -124,12 +139,7 @@ mailsec_password_set(struct db *db, int64_t id, int version, const char *passwor
 	snprintf(vers, sizeof vers, "%d", version);
 	const char *p[] = { ids, version >= 0 ? vers : NULL, NULL };
 	if (password && *password) {
-		PGresult *r = db_query(db, "SELECT liasse.mailsec_sel($1)", 1, p, err);
-		if (!r)
-			return false;
-		bool ok = mailsec_password_hash(password, PQgetvalue(r, 0, 0), hash, err);
-		PQclear(r);
-		if (!ok)
+		if (!mailsec_password_field(db, id, password, hash, err))
 			return false;
 		p[2] = hash;
 	}

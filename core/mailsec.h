@@ -30,6 +30,11 @@ bool mailsec_password_hash(const char *password, const char *salt_hex, char out[
 			   struct err *err);
 /* Constant-time check of PASSWORD against STORED (the format above). */
 bool mailsec_password_verify(const char *password, const char *stored);
+/* The value to store in a password field of mailsec-bidir dossier ID:
+ * the hash of PASSWORD with the dossier's salt (mailsec_sel, which needs
+ * the edition right). The TUI's form and mailsec_password_set use it. */
+bool mailsec_password_field(struct db *db, int64_t id, const char *password,
+			    char out[MAILSEC_HASH_MAX], struct err *err);
 /* Sets (or, PASSWORD NULL or "", removes) the password of mailsec-bidir
  * dossier ID: both password fields get the hash; never the clear text. */
 bool mailsec_password_set(struct db *db, int64_t id, int version, const char *password,

@@ -763,6 +763,11 @@ serve_mailsec_handle(void *ctx, const struct httpd_request *req, struct httpd_re
 		simple_page(res, 404, "Lien inconnu", "Ce lien ne correspond à aucun message, ou le message a été supprimé.");
 		return;
 	}
+	if (!strcmp(statut, "remplace")) {
+		simple_page(res, 410, "Lien remplacé",
+			    "Ce lien a été remplacé par un envoi plus récent : ouvrez le lien du dernier message reçu.");
+		return;
+	}
 	if (!strcmp(statut, "non-recu")) {
 		simple_page(res, 410, "Message indisponible", "Ce message n'est plus disponible : l'expéditeur l'a déclaré non reçu.");
 		return;

@@ -1,9 +1,11 @@
 /* Address book of the current entity (annuaire): contacts and groups as
  * two tabs. c creates, Entrée modifies a contact or shows a group's
- * members, Suppr deletes, / searches, i imports a CSV file (preview, then
- * confirmation). Opened by tui_open_annuaire() (to be wired in the menu
- * or the administration view). */
+ * members, Suppr deletes, / searches, i imports a CSV file (a report per
+ * line before and after, missing groups created on request). Opened by
+ * tui_open_annuaire(), from the main menu ("Carnet d'adresses", in the
+ * mail sécurisé family). */
 #include <curses.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +109,7 @@ static void
 annuaire_title(struct view *v, struct strbuf *sb)
 {
 	struct annuaire_view *a = v->data;
-	sb_printf(sb, _("Carnet d'adresses · %s"), ui.entite_path);
+	sb_add(sb, _("Carnet d'adresses"));
 	if (a->groupe)
 		sb_printf(sb, _(" · groupe « %s »"), a->groupe);
 	if (a->filter)
@@ -183,22 +185,231 @@ create(struct annuaire_view *a)
 	free(groupes);
 }
 
+/* The CSV import as a view of its own: the report per line of the exact
+ * simulation (rolled back), g to create the groups the file names and the
+ * address book lacks, Entrée to import in one transaction; the view then
+ * shows the final report per line. */
+struct import_view {
+	char *path;
+	struct strbuf data;
+	bool creer;  /* create the missing groups */
+	bool done;   /* imported: the report is the final one */
+	int missing; /* groups named by the file, unknown to the address book */
+	struct csv_import *imp;
+	struct annuaire_import_totals t;
+};
+
+/* Parses the file again and runs the import (DRY: rolled back). */
 static bool
-import_run(const struct strbuf *data, bool creer, bool dry, struct annuaire_import_totals *t,
-	   char *encoding, size_t enclen, struct err *err)
+import_pass(struct import_view *iv, bool creer, bool dry, struct err *err)
 {
-	struct csv_import *imp = csv_import_parse(data->len ? data->data : "", data->len, err);
+	struct csv_import *imp = csv_import_parse(iv->data.len ? iv->data.data : "", iv->data.len, err);
 	if (!imp)
 		return false;
-	bool ok = annuaire_import(ui.db, ui.entite_id, imp, creer, dry, t, err);
-	str_copy(encoding, enclen, imp->encoding);
-	csv_import_free(&imp);
-	return ok;
+	struct annuaire_import_totals t;
+	if (!annuaire_import(ui.db, ui.entite_id, imp, creer, dry, &t, err)) {
+		if (err->code == ERR_DB_CONNECT || PQstatus(ui.db->conn) != CONNECTION_OK)
+			ui_db_lost();
+		csv_import_free(&imp);
+		return false;
+	}
+	csv_import_free(&iv->imp);
+	iv->imp = imp;
+	iv->t = t;
+	return true;
 }
 
-/* Import: a preview (the exact simulation, rolled back), confirmation,
- * then the import in one transaction. The report per line is what
- * `liasse annuaire import` prints. */
+static bool
+import_open(struct view *v, struct err *err)
+{
+	struct import_view *iv = v->data;
+	if (iv->done)
+		return true;
+	if (!import_pass(iv, true, true, err))
+		return false;
+	iv->missing = iv->t.groups_created;
+	if (!iv->missing)
+		iv->creer = false;
+	if (!iv->creer && !import_pass(iv, false, true, err))
+		return false;
+	if (v->cursor == 0)
+		v->cursor = 1;
+	view_fix_cursor(v);
+	return true;
+}
+
+static void
+import_close(struct view *v)
+{
+	struct import_view *iv = v->data;
+	csv_import_free(&iv->imp);
+	sb_free(&iv->data);
+	free(iv->path);
+	free(iv);
+}
+
+/* Row 0 says what the keys do; then one row per line of the file. */
+static size_t
+import_rows(struct view *v)
+{
+	struct import_view *iv = v->data;
+	return iv->imp ? iv->imp->n + 1 : 0;
+}
+
+static void
+import_row(struct view *v, size_t i, struct row *r)
+{
+	struct import_view *iv = v->data;
+	if (i == 0) {
+		r->heading = true;
+		if (iv->done)
+			row_add(r, _("Import terminé : Échap pour revenir au carnet d'adresses."), 0, EL_MESSAGE);
+		else if (iv->missing)
+			row_addf(r, 0, EL_MESSAGE, iv->creer ? _("Entrée : importer · g : ne pas créer les %d groupe(s) · Échap : annuler")
+							    : _("Entrée : importer · g : créer les %d groupe(s) manquant(s) · Échap : annuler"),
+				 iv->missing);
+		else
+			row_add(r, _("Entrée : importer · Échap : annuler"), 0, EL_MESSAGE);
+		return;
+	}
+	const struct csv_line *l = &iv->imp->lines[i - 1];
+	const char *what;
+	switch (l->status) {
+	case CSV_LINE_IMPORTED: what = iv->done ? _("importé") : _("à créer"); break;
+	case CSV_LINE_UPDATED: what = iv->done ? _("mis à jour") : _("à mettre à jour"); break;
+	case CSV_LINE_REFUSED: what = _("refusé"); break;
+	default: what = _("à importer"); break;
+	}
+	row_addf(r, 10, EL_DATE, _("ligne %d"), l->lineno);
+	row_add(r, what, 16, l->status == CSV_LINE_REFUSED ? EL_ERROR : EL_STATE);
+	if (l->status == CSV_LINE_REFUSED) {
+		row_add(r, l->reason ? l->reason : "", 0, EL_ERROR);
+		return;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, l->email);
+	if (l->description[0])
+		sb_printf(&sb, " (%s)", l->description);
+	for (size_t k = 0; k < l->ngroupes; k++)
+		sb_printf(&sb, "%s%s", k ? ", " : _(" ; groupes : "), l->groupes[k]);
+	if (l->note)
+		sb_printf(&sb, iv->done ? _(" ; groupes créés : %s") : _(" ; groupes à créer : %s"), l->note);
+	row_addf(r, 0, EL_DEFAULT, "%s", sb_str(&sb));
+	sb_free(&sb);
+}
+
+static void
+import_header(struct view *v, struct row *r)
+{
+	(void)v;
+	row_add(r, _("Ligne"), 10, EL_DEFAULT);
+	row_add(r, _("Résultat"), 16, EL_DEFAULT);
+	row_add(r, _("Contact, ou motif du refus"), 0, EL_DEFAULT);
+}
+
+static void
+import_tabs(struct view *v, struct row *r)
+{
+	struct import_view *iv = v->data;
+	const struct annuaire_import_totals *t = &iv->t;
+	if (iv->done)
+		row_addf(r, 0, EL_TAB_ACTIVE, _(" Importé : %d créé(s), %d mis à jour, %d refusé(s), %d groupe(s) créé(s) "),
+			 t->imported, t->updated, t->refused, t->groups_created);
+	else
+		row_addf(r, 0, EL_TAB_ACTIVE, _(" Aperçu, rien n'est enregistré : %d à créer, %d à mettre à jour, %d refusé(s) "),
+			 t->imported, t->updated, t->refused);
+}
+
+static void
+import_title(struct view *v, struct strbuf *sb)
+{
+	struct import_view *iv = v->data;
+	const char *base = strrchr(iv->path, '/');
+	sb_printf(sb, _("Import CSV · %s"), base ? base + 1 : iv->path);
+	if (iv->imp)
+		sb_printf(sb, _(" · %s, séparateur « %c »%s"), iv->imp->encoding, iv->imp->sep,
+			  iv->imp->header ? _(", en-tête ignorée") : "");
+}
+
+static void
+import_position(struct view *v, struct strbuf *sb)
+{
+	struct import_view *iv = v->data;
+	sb_printf(sb, _("%zu ligne(s)"), iv->imp ? iv->imp->n : 0);
+}
+
+static void
+import_now(struct view *v)
+{
+	struct import_view *iv = v->data;
+	char q[300];
+	snprintf(q, sizeof q, _("Importer (%d à créer, %d à mettre à jour, %d refusé(s)) ?"), iv->t.imported,
+		 iv->t.updated, iv->t.refused);
+	if (!ui_confirm(q))
+		return;
+	struct err err = { 0 };
+	if (!import_pass(iv, iv->creer, false, &err)) {
+		/* One transaction: nothing was kept; the preview stays. */
+		ui_error(&err);
+		return;
+	}
+	iv->done = true;
+	v->cursor = 1;
+	v->top = 0;
+	ui_message(iv->t.refused > 0, _("Import : %d créé(s), %d mis à jour, %d ligne(s) refusée(s)."),
+		   iv->t.imported, iv->t.updated, iv->t.refused);
+}
+
+static bool
+import_request(struct view *v, enum action act)
+{
+	struct import_view *iv = v->data;
+	if (act == ACT_ENTER) {
+		if (!iv->done)
+			import_now(v);
+		return true;
+	}
+	return false;
+}
+
+static bool
+import_key(struct view *v, int key)
+{
+	struct import_view *iv = v->data;
+	if (key != 'g' || iv->done)
+		return false;
+	if (!iv->missing) {
+		ui_message(false, _("Tous les groupes du fichier existent déjà."));
+		return true;
+	}
+	iv->creer = !iv->creer;
+	struct err err = { 0 };
+	if (!import_pass(iv, iv->creer, true, &err))
+		ui_error(&err);
+	else
+		ui_message(false, iv->creer ? _("Les groupes manquants seront créés.") : _("Les lignes aux groupes inconnus seront refusées."));
+	return true;
+}
+
+static const enum action import_keys[] = { ACT_NONE };
+
+static const struct view_ops import_ops = {
+	.name = "annuaire-import",
+	.keymap = KEYMAP_LIST,
+	.open = import_open,
+	.close = import_close,
+	.rows = import_rows,
+	.row = import_row,
+	.header = import_header,
+	.tabs = import_tabs,
+	.title = import_title,
+	.position = import_position,
+	.request = import_request,
+	.key = import_key,
+	.keybar = import_keys,
+};
+
+/* Asks for the file, reads it and opens the preview. */
 static void
 import_csv(void)
 {
@@ -207,44 +418,26 @@ import_csv(void)
 		free(path);
 		return;
 	}
-	struct err err = { 0 };
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		ui_message(true, _("Impossible d'ouvrir « %s »."), path);
+		ui_message(true, _("Impossible d'ouvrir « %s » : %s."), path, strerror(errno));
 		free(path);
 		return;
 	}
-	free(path);
-	struct strbuf sb = STRBUF_INIT;
+	struct import_view *iv = xcalloc(1, sizeof *iv);
+	iv->path = path;
 	char buf[65536];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.len <= CSV_IMPORT_MAX_BYTES)
-		sb_addn(&sb, buf, n);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0 && iv->data.len <= CSV_IMPORT_MAX_BYTES)
+		sb_addn(&iv->data, buf, n);
+	bool bad = ferror(f);
 	fclose(f);
-	struct annuaire_import_totals t, g;
-	char enc[32], q[512];
-	if (!import_run(&sb, false, true, &t, enc, sizeof enc, &err) ||
-	    !import_run(&sb, true, true, &g, enc, sizeof enc, &err)) {
-		ui_error(&err);
-		sb_free(&sb);
+	if (bad) {
+		ui_message(true, _("Lecture de « %s » impossible."), path);
+		import_close(&(struct view){ .data = iv });
 		return;
 	}
-	bool creer = false;
-	if (g.groups_created) {
-		snprintf(q, sizeof q, _("%d groupe(s) inconnu(s) dans le fichier : les créer ?"), g.groups_created);
-		creer = ui_confirm(q);
-	}
-	struct annuaire_import_totals *w = creer ? &g : &t;
-	snprintf(q, sizeof q, _("%s : %d contact(s) à créer, %d à mettre à jour, %d ligne(s) refusée(s). Importer ?"),
-		 enc, w->imported, w->updated, w->refused);
-	if (ui_confirm(q)) {
-		if (import_run(&sb, creer, false, &t, enc, sizeof enc, &err))
-			ui_message(t.refused > 0, _("Import : %d créé(s), %d mis à jour, %d ligne(s) refusée(s) (détail : liasse annuaire import --dry-run)."),
-				   t.imported, t.updated, t.refused);
-		else
-			ui_error(&err);
-	}
-	sb_free(&sb);
+	ui_push(view_new(&import_ops, iv));
 }
 
 static bool

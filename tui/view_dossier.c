@@ -10,6 +10,8 @@
 #include "tui/tui.h"
 #include "tui/ui.h"
 
+void tui_open_mailsec(int64_t id);
+
 struct dline {
 	char *a, *b, *c, *d;
 	enum theme_elem elem;
@@ -70,6 +72,8 @@ field_text(struct dossier_view *d, struct json_object *f, struct strbuf *out)
 			for (size_t k = 0; k < js_len(opts); k++)
 				if (strcmp(js_str(js_at(opts, k), "value"), v) == 0)
 					v = js_str(js_at(opts, k), "label");
+		} else if (strcmp(type, "password") == 0) {
+			v = _("(défini)");
 		} else if (strcmp(type, "checkbox") == 0) {
 			v = (strcmp(v, "on") == 0 || strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
 				    ? _("oui")
@@ -165,6 +169,9 @@ load_tab(struct dossier_view *d, struct err *err)
 	line_add(d, EL_MESSAGE, true, _("Actions possibles"),
 		 al.len ? sb_str(&al) : _("aucune dans cet état"), NULL, NULL);
 	sb_free(&al);
+	if (strcmp(js_str(d->detail, "type"), "mailsec-bidir") == 0)
+		line_add(d, EL_MESSAGE, true, _("Suivi des destinataires"),
+			 _("touche s : envois, lectures, réponses"), NULL, NULL);
 	struct json_object *fields = js_get(d->def, "fields");
 	struct json_object *tabs = js_get(d->def, "tabs");
 	const char *first_tab = js_str(js_at(tabs, 0), "id");
@@ -342,6 +349,12 @@ dossier_request(struct view *v, enum action a)
 		return true;
 	case ACT_ACTION:
 		run_action(v);
+		return true;
+	case ACT_TRACKING:
+		if (strcmp(js_str(d->detail, "type"), "mailsec-bidir") == 0)
+			tui_open_mailsec(d->id);
+		else
+			ui_message(true, _("Le suivi des destinataires concerne le mail sécurisé."));
 		return true;
 	case ACT_EDIT:
 	case ACT_ENTER:

@@ -13,6 +13,7 @@
 #include "core/dossier.h"
 #include "core/form.h"
 #include "core/i18n.h"
+#include "core/mailsec.h"
 #include "tui/edit.h"
 #include "tui/text.h"
 #include "tui/typedef.h"
@@ -266,6 +267,19 @@ shown_value(struct fline *l, struct strbuf *tmp)
 
 #define LABEL_W 34
 
+/* A password being typed shows as stars, one per character. */
+static void
+mask_text(struct strbuf *sb)
+{
+	struct strbuf m = STRBUF_INIT;
+	sb_add(&m, "");
+	for (const unsigned char *p = (const unsigned char *)sb_str(sb); *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			sb_addc(&m, '*');
+	sb_free(sb);
+	*sb = m;
+}
+
 static void
 form_row(struct view *v, size_t i, struct row *r)
 {
@@ -291,6 +305,8 @@ form_row(struct view *v, size_t i, struct row *r)
 		struct strbuf sb = STRBUF_INIT;
 		int curx;
 		lineedit_view(&fv->edit, ui.cols - LABEL_W - 1, &sb, &curx);
+		if (strcmp(js_str(l->field, "type"), "password") == 0)
+			mask_text(&sb);
 		row_addf(r, 0, EL_FIELD_EDIT, "%s", sb_str(&sb));
 		sb_free(&sb);
 		return;
@@ -368,12 +384,29 @@ finish_edit(struct view *v, bool keep)
 	bool is_error;
 	struct fline *l = line_at(fv, v->cursor, &is_error);
 	fv->editing = false;
-	if (!keep || !l)
+	/* A password is typed anew; nothing typed keeps the current one. */
+	if (!keep || !l || (strcmp(js_str(l->field, "type"), "password") == 0 && !fv->edit.text.len))
 		return;
 	free(l->value);
 	l->value = xstrdup(sb_str(&fv->edit.text));
 	check_line(fv, l);
 	v->cursor = row_of_line(fv, l);
+}
+
+/* The password of a mail sécurisé is stored as a salted hash, never in
+ * clear (core/mailsec.h): HASH gets it, or "" for any other value. */
+static bool
+password_hashed(struct form_view *fv, struct fline *l, char hash[MAILSEC_HASH_MAX])
+{
+	hash[0] = '\0';
+	if (strcmp(js_str(l->field, "type"), "password") != 0 || !l->value[0] ||
+	    strcmp(js_str(fv->detail, "type"), "mailsec-bidir") != 0)
+		return true;
+	struct err err = { 0 };
+	if (mailsec_password_field(ui.db, fv->id, l->value, hash, &err))
+		return true;
+	ui_error(&err);
+	return false;
 }
 
 static bool
@@ -391,7 +424,13 @@ form_save(struct view *v)
 			bad = true;
 		if (strcmp(l->value, l->orig) == 0)
 			continue;
-		json_object_object_add(vals, js_str(l->field, "id"), json_object_new_string(l->value));
+		char hash[MAILSEC_HASH_MAX];
+		if (!password_hashed(fv, l, hash)) {
+			json_object_put(vals);
+			return false;
+		}
+		json_object_object_add(vals, js_str(l->field, "id"),
+				       json_object_new_string(hash[0] ? hash : l->value));
 		n++;
 	}
 	if (bad) {
@@ -513,7 +552,7 @@ start_edit(struct view *v, struct fline *l)
 		choose_file(v, l);
 	} else {
 		fv->editing = true;
-		lineedit_set(&fv->edit, l->value);
+		lineedit_set(&fv->edit, strcmp(type, "password") == 0 ? "" : l->value);
 		fv->edit.multiline = strcmp(type, "textarea") == 0;
 		if (strcmp(type, "date") == 0 && !l->value[0])
 			ui_message(false, _("Date au format AAAA-MM-JJ"));

@@ -14,6 +14,47 @@
 #include "tui/ui.h"
 
 void tui_open_mailsec(int64_t id);
+void tui_mailsec_listen(void);
+void tui_mailsec_notice(const char *payload);
+
+/* LISTEN liasse_mailsec_reponse on the TUI's connection, once per
+ * connection (again after a reconnection). */
+void
+tui_mailsec_listen(void)
+{
+	static const void *conn;
+	static int pid;
+	if (!ui.db || !ui.db->conn || ui.db_lost)
+		return;
+	if (conn == ui.db->conn && pid == PQbackendPID(ui.db->conn))
+		return;
+	struct err err = { 0 };
+	if (tui_exec("LISTEN liasse_mailsec_reponse", 0, NULL, &err)) {
+		conn = ui.db->conn;
+		pid = PQbackendPID(ui.db->conn);
+	}
+}
+
+/* A recipient validated an answer (payload entite:dossier:destinataire):
+ * the message line says who answered what, when this agent may read it. */
+void
+tui_mailsec_notice(const char *payload)
+{
+	const char *c = payload ? strrchr(payload, ':') : NULL;
+	char dest[32];
+	if (!c || !c[1] || strlen(c + 1) >= sizeof dest || strspn(c + 1, "0123456789") != strlen(c + 1))
+		return;
+	str_copy(dest, sizeof dest, c + 1);
+	const char *p[] = { dest };
+	struct err err = { 0 };
+	PGresult *r = tui_query("SELECT coalesce(nullif(description, ''), email), objet "
+				"FROM liasse.mailsec_reponse_notice($1)", 1, p, &err);
+	if (!r)
+		return;
+	if (PQntuples(r) == 1)
+		ui_message(false, _("Réponse de %s à « %s »"), PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+	PQclear(r);
+}
 
 struct mline {
 	char *c[8];
@@ -25,6 +66,7 @@ struct mailsec_view {
 	long long id;
 	size_t tab; /* 0 recipients, 1 answers */
 	char title[300];
+	char counts[200];
 	struct mline *l;
 	size_t n;
 	PGresult *dest;
@@ -60,6 +102,7 @@ mailsec_open(struct view *v, struct err *err)
 	char id[32];
 	snprintf(id, sizeof id, "%lld", m->id);
 	const char *p[] = { id };
+	tui_mailsec_listen();
 	PGresult *h = tui_query("SELECT d.titre, liasse.dossier_etat_label(d.type, d.type_version, d.etat), "
 				"coalesce(liasse.dossier_values_text(d.id, 'sent_mail_number'), '0'), "
 				"coalesce(liasse.dossier_values_text(d.id, 'sent_mail_read'), '0'), "
@@ -67,18 +110,19 @@ mailsec_open(struct view *v, struct err *err)
 				"FROM liasse.dossier d WHERE d.id = $1", 1, p, err);
 	if (!h)
 		return false;
-	if (PQntuples(h) == 1)
-		snprintf(m->title, sizeof m->title, _("%s · %s · %s destinataire(s), %s lu(s), %s réponse(s)"),
-			 PQgetvalue(h, 0, 0), PQgetvalue(h, 0, 1), PQgetvalue(h, 0, 2), PQgetvalue(h, 0, 3),
-			 PQgetvalue(h, 0, 4));
+	if (PQntuples(h) == 1) {
+		snprintf(m->title, sizeof m->title, _("%s · %s"), PQgetvalue(h, 0, 0), PQgetvalue(h, 0, 1));
+		snprintf(m->counts, sizeof m->counts, _("%s destinataire(s), %s lu(s), %s réponse(s)"),
+			 PQgetvalue(h, 0, 2), PQgetvalue(h, 0, 3), PQgetvalue(h, 0, 4));
+	}
 	PQclear(h);
-	PGresult *r = tui_query("SELECT id, CASE type WHEN 'to' THEN 'Destinataire' WHEN 'cc' THEN 'Copie' "
-				"ELSE 'Copie cachée' END, "
-				"CASE WHEN description <> '' THEN '\"' || description || '\" <' || email || '>' ELSE email END, "
-				"coalesce(to_char(envoye_at, 'DD/MM/YYYY HH24:MI'), ''), "
-				"coalesce(to_char(renvoye_at, 'DD/MM/YYYY HH24:MI'), ''), nb_envois::text, "
-				"coalesce(to_char(lu_at, 'DD/MM/YYYY HH24:MI'), 'Non'), "
-				"coalesce(to_char(repondu_at, 'DD/MM/YYYY HH24:MI'), ''), "
+	/* Dates without the year: a convocation is followed for days. */
+	PGresult *r = tui_query("SELECT id, CASE type WHEN 'to' THEN 'À' WHEN 'cc' THEN 'Cc' ELSE 'Cci' END, "
+				"CASE WHEN description <> '' THEN description || ' <' || email || '>' ELSE email END, "
+				"coalesce(to_char(envoye_at, 'DD/MM HH24:MI'), ''), "
+				"coalesce(to_char(renvoye_at, 'DD/MM HH24:MI'), ''), nb_envois::text, "
+				"coalesce(to_char(lu_at, 'DD/MM HH24:MI'), 'non'), "
+				"coalesce(to_char(repondu_at, 'DD/MM HH24:MI'), ''), "
 				"coalesce(erreur, CASE WHEN NOT lien_actif AND nb_envois > 0 THEN 'lien désactivé' ELSE '' END), "
 				"email, repondu_at IS NOT NULL "
 				"FROM liasse.mailsec_destinataires($1)", 1, p, err);
@@ -142,7 +186,19 @@ mailsec_rows(struct view *v)
 	return m->dest ? (size_t)PQntuples(m->dest) : 0;
 }
 
-static const int widths[] = { 13, 34, 16, 16, 3, 16, 16, 0 };
+/* 80 columns: type, address, sent, last sent, sendings, read, answered;
+ * the error takes the rest (in place of reading and answer, which a
+ * refused or disabled recipient has not). */
+static const int widths[] = { 3, 24, 11, 11, 2, 11, 11, 0 };
+
+static int
+address_width(void)
+{
+	int used = 0;
+	for (int c = 0; c < 7; c++)
+		used += c == 1 ? 0 : widths[c] + 1;
+	return ui.cols - used - 1 > widths[1] ? ui.cols - used - 1 : widths[1];
+}
 
 static void
 mailsec_row(struct view *v, size_t i, struct row *r)
@@ -155,9 +211,20 @@ mailsec_row(struct view *v, size_t i, struct row *r)
 			row_add(r, m->l[i].c[1], 0, m->l[i].elem);
 		return;
 	}
-	for (int c = 0; c < 8; c++)
-		row_add(r, PQgetvalue(m->dest, (int)i, c + 1), widths[c],
-			c == 7 && PQgetvalue(m->dest, (int)i, 8)[0] ? EL_ERROR : EL_DEFAULT);
+	const char *error = PQgetvalue(m->dest, (int)i, 8);
+	int aw = address_width();
+	for (int c = 0; c < 8; c++) {
+		if (c == 5 && error[0]) {
+			row_add(r, error, 0, EL_ERROR);
+			break;
+		}
+		const char *text = PQgetvalue(m->dest, (int)i, c + 1);
+		/* "Description <address>" when it fits, else the address alone. */
+		if (c == 1 && ui_text_width(text) > aw)
+			text = PQgetvalue(m->dest, (int)i, 9);
+		row_add(r, text, c == 1 ? aw : widths[c], EL_DEFAULT);
+		r->c[r->n - 1].right = c == 4;
+	}
 }
 
 static void
@@ -166,10 +233,10 @@ mailsec_header(struct view *v, struct row *r)
 	struct mailsec_view *m = v->data;
 	if (m->tab == 1)
 		return;
-	static const char *const cols[] = { N_("Type"), N_("Adresse"), N_("Envoi"), N_("Dernier envoi"),
+	static const char *const cols[] = { N_("À"), N_("Destinataire"), N_("Envoi"), N_("Dernier"),
 					    N_("Nb"), N_("Lecture"), N_("Réponse"), N_("Erreur") };
 	for (int c = 0; c < 8; c++)
-		row_add(r, _(cols[c]), widths[c], EL_DEFAULT);
+		row_add(r, _(cols[c]), c == 1 ? address_width() : widths[c], EL_DEFAULT);
 }
 
 static void
@@ -180,6 +247,7 @@ mailsec_tabs(struct view *v, struct row *r)
 	for (size_t i = 0; i < 2; i++)
 		row_addf(r, ui_text_width(_(labels[i])) + 2, i == m->tab ? EL_TAB_ACTIVE : EL_TAB, " %s ",
 			 _(labels[i]));
+	row_addf(r, 0, EL_COUNT, "  %s", m->counts);
 }
 
 static void

@@ -8,6 +8,13 @@
 #include "tui/tui.h"
 #include "tui/ui.h"
 
+void tui_open_annuaire(void);
+void tui_mailsec_listen(void);
+void tui_mailsec_notice(const char *payload);
+
+/* Not a dossier type: the address book (annuaire) of the mail sécurisé. */
+#define MENU_ANNUAIRE "#annuaire"
+
 struct menu_item {
 	char *type; /* NULL for a family heading */
 	char *label;
@@ -53,14 +60,23 @@ menu_open(struct view *v, struct err *err)
 		return false;
 	menu_clear(m);
 	const char *family = NULL;
+	bool book = false; /* the address book closes the mail sécurisé family */
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *f = PQgetvalue(r, i, 2);
+		if (family && strcmp(family, f) != 0 && book) {
+			menu_add(m, MENU_ANNUAIRE, _("Carnet d'adresses"), "");
+			book = false;
+		}
 		if (!family || strcmp(family, f) != 0)
 			menu_add(m, NULL, f, NULL);
 		family = f;
 		menu_add(m, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 3));
+		book = book || strcmp(PQgetvalue(r, i, 0), "mailsec-bidir") == 0;
 	}
+	if (book)
+		menu_add(m, MENU_ANNUAIRE, _("Carnet d'adresses"), "");
 	PQclear(r);
+	tui_mailsec_listen();
 	if (v->cursor == 0 && m->n > 1 && !m->items[0].type)
 		v->cursor = 1;
 	view_fix_cursor(v);
@@ -117,6 +133,12 @@ menu_request(struct view *v, enum action a)
 	if (m->n == 0 || v->cursor >= m->n)
 		return false;
 	struct menu_item *it = &m->items[v->cursor];
+	if ((a == ACT_ENTER || a == ACT_CREATE) && it->type && !strcmp(it->type, MENU_ANNUAIRE)) {
+		tui_open_annuaire();
+		if (a == ACT_CREATE && ui_top() != v)
+			ui_top()->ops->request(ui_top(), ACT_CREATE);
+		return true;
+	}
 	if ((a == ACT_ENTER || a == ACT_CREATE) && it->type) {
 		tui_open_list(it->type, it->label);
 		if (a == ACT_CREATE && ui_top() != v)
@@ -142,7 +164,12 @@ menu_request(struct view *v, enum action a)
 static void
 menu_notify(struct view *v, const char *channel, const char *payload)
 {
-	(void)channel, (void)payload;
+	/* The menu stays at the bottom of the stack: it announces the answers
+	 * to mail sécurisé whatever the screen. */
+	if (!strcmp(channel, "liasse_mailsec_reponse")) {
+		tui_mailsec_notice(payload);
+		return;
+	}
 	struct err err = { 0 };
 	if (!menu_open(v, &err))
 		ui_error(&err);

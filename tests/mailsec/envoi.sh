@@ -137,9 +137,16 @@ D
 is "$(( $(mails) - n0 ))" 1 "renvoi à un destinataire : un message"
 is "$(sql -c "SELECT nb_envois FROM liasse.mailsec_destinataire WHERE id = $adj")" 2 "renvoi : nombre d'envois 2"
 is "$(etat "$id")" "renvoi" "renvoi : état renvoi"
-curl -s "$(echo "$other" | local_url)" >/dev/null
+page=$(curl -s -w '\n%{http_code}' "$(echo "$other" | local_url)")
+like "$page" '410$' "renvoi : l'ancien lien ne fonctionne plus (410)"
+like "$page" 'Ce lien a été remplacé par un envoi plus récent' "renvoi : l'ancien lien l'explique"
+if printf '%s' "$page" | grep -q 'Convocation du conseil'; then fail "renvoi : l'ancien lien ne montre rien du message"; else ok "renvoi : l'ancien lien ne montre rien du message"; fi
+is "$(sql -c "SELECT lu_at IS NULL FROM liasse.mailsec_destinataire WHERE id = $adj")" t "l'ancien lien ne compte pas comme lecture"
 newl=$($MR "$(mail_for adjoint@a.example)" link | local_url)
-is "$(curl -s -o /dev/null -w '%{http_code}' "$newl")" 200 "le nouveau lien fonctionne aussi"
+[ "$newl" != "$(echo "$other" | local_url)" ] && ok "renvoi : un nouveau lien" || fail "renvoi : un nouveau lien"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$newl")" 200 "le nouveau lien fonctionne"
+like "$(sql -c "SELECT string_agg(message, '|') FROM liasse.journal WHERE dossier_id = $id AND action = 'renvoi'")" 'Lien précédent de adjoint@a\.example remplacé' "remplacement du lien journalisé"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$(echo "$link" | local_url)")" 200 "le lien d'un destinataire à qui rien n'a été renvoyé reste valide"
 for r in secretaire@a.example cache.bcc@ext.example; do curl -s "$($MR "$(mail_for $r)" link | local_url)" >/dev/null; done
 is "$(etat "$id")" "reception-partielle" "l'adresse refusée n'a pas lu : reçu partiellement"
 
