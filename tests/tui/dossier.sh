@@ -109,7 +109,8 @@ keys Down Enter
 assert_has "sélecteur de fichiers ouvert dans le dossier courant" "Choisir un fichier : $pes"
 # Picker lines: 1 ../  2 depense_creation_document.xml  3 document.pdf  4 xxe.xml
 keys 3
-assert_has "un PDF dans le champ PES est refusé en français" "n'est pas du XML"
+like "$(screen | grep -A1 '^  Fichier PES')" "↳ .*(n'est pas du XML|de type application/pdf)" \
+	"un PDF dans le champ PES est refusé en français, sous le champ"
 assert_has "refus : l'objet tapé reste" "PES de janvier"
 assert_has "refus : aucun fichier attaché" "(aucun fichier : Entrée pour choisir)"
 keys Enter
