@@ -327,3 +327,194 @@ BEGIN
 	END IF;
 END
 $$;
+
+------------------------------------------------------------------------
+-- Actes: typology codes ("typologie des pièces")
+------------------------------------------------------------------------
+
+-- The typology codes valid for each nature of acte. Rows with an entity
+-- come from that entity's classification file (the ministry's
+-- RetourClassification, as S2LOW serves it: TypePJNatureActe of each
+-- NatureActe), loaded by actes_classification_charger(); they apply to
+-- the entity and its sub-entities. Rows without an entity are the
+-- generic codes of the national nomenclature, used when no
+-- classification was loaded.
+CREATE TABLE actes_typologie (
+	entite_id bigint REFERENCES entite ON DELETE CASCADE,
+	nature    smallint NOT NULL CHECK (nature BETWEEN 1 AND 9),
+	code      text NOT NULL CHECK (code ~ '^[A-Z0-9_]{5}$'),
+	libelle   text NOT NULL,
+	charge_le date
+);
+CREATE UNIQUE INDEX actes_typologie_code ON actes_typologie (coalesce(entite_id, 0), nature, code);
+ALTER TABLE actes_typologie ENABLE ROW LEVEL SECURITY;
+CREATE POLICY actes_typologie_lecture ON actes_typologie FOR SELECT
+	USING (entite_id IS NULL OR entite_id = ANY ((SELECT entites_visibles())::bigint[]));
+REVOKE ALL ON actes_typologie FROM PUBLIC;
+GRANT SELECT ON actes_typologie TO liasse_agent;
+
+-- The generic codes (S2LOW's defaults per nature, and the signature file).
+INSERT INTO actes_typologie (nature, code, libelle)
+SELECT n, c, l FROM (VALUES
+	(1, '99_DE', 'Délibération'),
+	(2, '99_AR', 'Acte réglementaire'),
+	(3, '99_AI', 'Acte individuel'),
+	(4, '99_DC', 'Contrat, convention et avenant'),
+	(5, '99_BU', 'Document budgétaire et financier'),
+	(6, '99_AU', 'Autre document')) v(n, c, l)
+UNION ALL
+SELECT n, '99_SE', 'Fichier de signature électronique' FROM generate_series(1, 6) n;
+
+-- The entity whose classification applies to P_ENTITE: itself or its
+-- nearest ancestor with one loaded (NULL: none, the national list).
+CREATE FUNCTION actes_typologie_source(p_entite bigint) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog
+RETURN (SELECT a.ancetre_id FROM entite_ancetre a
+	WHERE a.entite_id = p_entite
+	  AND EXISTS (SELECT FROM actes_typologie t WHERE t.entite_id = a.ancetre_id)
+	ORDER BY a.niveau LIMIT 1);
+
+-- The codes valid for nature P_NATURE on P_ENTITE (generic codes first,
+-- as PASTELL shows them).
+CREATE FUNCTION actes_typologies(p_entite bigint, p_nature integer)
+RETURNS TABLE (code text, libelle text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
+	SELECT t.code, t.libelle FROM actes_typologie t
+	WHERE t.nature = p_nature
+	  AND t.entite_id IS NOT DISTINCT FROM actes_typologie_source(p_entite)
+	ORDER BY t.code NOT LIKE '99\_%', t.code
+$$;
+
+-- Why typology code P_CODE is not valid for nature P_NATURE ('' = not
+-- chosen yet) on P_ENTITE, in French (P_CHAMP: the field's label), or
+-- NULL. With a classification loaded, the code must be one of the
+-- nature's; without one, a generic code (99_) must be one of the national
+-- list's, and other codes need the shape of the nomenclature (two digits
+-- of the matière, _, two letters).
+CREATE FUNCTION actes_typologie_erreur(p_entite bigint, p_nature text, p_code text, p_champ text)
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	v_src bigint := actes_typologie_source(p_entite);
+	v_nat integer := CASE WHEN p_nature ~ '^[1-9]$' THEN p_nature::integer END;
+BEGIN
+	-- Without a classification, which nature a code belongs to is not
+	-- known for sure: a code of the national list is accepted for any.
+	IF EXISTS (SELECT FROM actes_typologie t WHERE t.entite_id IS NOT DISTINCT FROM v_src
+		   AND t.code = p_code AND (v_nat IS NULL OR v_src IS NULL OR t.nature = v_nat)) THEN
+		RETURN NULL;
+	END IF;
+	IF v_src IS NULL AND p_code !~ '^99_' AND p_code ~ '^[1-9][0-9]_[A-Z]{2}$' THEN
+		RETURN NULL;
+	END IF;
+	IF v_nat IS NOT NULL AND EXISTS (SELECT FROM actes_typologie t
+					 WHERE t.entite_id IS NOT DISTINCT FROM v_src AND t.code = p_code) THEN
+		RETURN format('%s : le code de typologie « %s » n''est pas admis pour la nature %s ; codes admis : %s.',
+			      p_champ, p_code, v_nat,
+			      (SELECT string_agg(x.code, ', ') FROM actes_typologies(p_entite, v_nat) x));
+	END IF;
+	RETURN format('%s : le code de typologie « %s » n''existe pas dans %s.', p_champ, p_code,
+		      CASE WHEN v_src IS NULL THEN 'la nomenclature nationale (codes génériques 99_DE, 99_AR, 99_AI, 99_DC, 99_BU, 99_AU, 99_SE, ou code de la matière comme 21_RP)'
+			   ELSE 'la classification de la collectivité' END);
+END
+$$;
+
+-- The typology rules join the rules of 002 on each value written...
+ALTER FUNCTION dossier_rule_check(dossier, jsonb, text) RENAME TO dossier_rule_check_002;
+CREATE FUNCTION dossier_rule_check(d dossier, p_field jsonb, p_value text) RETURNS void
+LANGUAGE plpgsql SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	v_code text;
+	v_err text;
+BEGIN
+	PERFORM dossier_rule_check_002(d, p_field, p_value);
+	IF d.type LIKE 'actes%' AND p_field->>'id' IN ('type_acte', 'type_pj') AND p_value <> '' THEN
+		FOREACH v_code IN ARRAY string_to_array(p_value, ',') LOOP
+			v_err := actes_typologie_erreur(d.entite_id, coalesce(dossier_values_text(d.id, 'acte_nature'), ''),
+							btrim(v_code), def_label(p_field));
+			IF v_err IS NOT NULL THEN
+				RAISE EXCEPTION '%', v_err USING ERRCODE = 'LI400';
+			END IF;
+		END LOOP;
+	END IF;
+END
+$$;
+
+-- ...and the validity of the dossier (the nature may change after the
+-- codes were chosen).
+ALTER FUNCTION dossier_invalid_reason(dossier, jsonb) RENAME TO dossier_invalid_reason_002;
+CREATE FUNCTION dossier_invalid_reason(d dossier, p_def jsonb) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	v_r text := dossier_invalid_reason_002(d, p_def);
+BEGIN
+	IF v_r IS NOT NULL OR d.type NOT LIKE 'actes%' THEN
+		RETURN v_r;
+	END IF;
+	SELECT actes_typologie_erreur(d.entite_id, coalesce(dossier_values_text(d.id, 'acte_nature'), ''),
+				      btrim(c), def_label(def_field(p_def, v.champ)))
+	INTO v_r
+	FROM dossier_valeur v, unnest(string_to_array(v.valeur, ',')) c
+	WHERE v.dossier_id = d.id AND v.champ IN ('type_acte', 'type_pj')
+	  AND actes_typologie_erreur(d.entite_id, coalesce(dossier_values_text(d.id, 'acte_nature'), ''),
+				     btrim(c), '') IS NOT NULL
+	LIMIT 1;
+	RETURN v_r;
+END
+$$;
+
+-- XPath helpers on a classification file (namespace prefix a = ACTES).
+CREATE FUNCTION actes_xpath_count(p_path text, p_doc xml) RETURNS integer
+LANGUAGE sql IMMUTABLE SET search_path = liasse, pg_catalog
+RETURN (xpath('count(' || p_path || ')', p_doc,
+	      ARRAY[ARRAY['a', 'http://www.interieur.gouv.fr/ACTES#v1.1-20040216']]))[1]::text::numeric::integer;
+-- The text of the first node of P_PATH (attribute values unescaped), or NULL.
+CREATE FUNCTION actes_xpath_text(p_path text, p_doc xml) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = liasse, pg_catalog
+RETURN (SELECT (xpath('/x/text()', ('<x>' || v::text || '</x>')::xml))[1]::text
+	FROM unnest(xpath(p_path, p_doc,
+			  ARRAY[ARRAY['a', 'http://www.interieur.gouv.fr/ACTES#v1.1-20040216']])) v LIMIT 1);
+
+-- Loads the typology codes of a classification file (RetourClassification
+-- XML, as received from S2LOW) for P_ENTITE, replacing those loaded
+-- before. Needs connecteur:edition on the entity. Returns the number of
+-- codes.
+CREATE FUNCTION actes_classification_charger(p_entite bigint, p_xml text) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	v_doc xml;
+	v_ns text[][] := ARRAY[ARRAY['a', 'http://www.interieur.gouv.fr/ACTES#v1.1-20040216']];
+	v_date date;
+	v_n integer;
+BEGIN
+	PERFORM require_right(p_entite, 'connecteur:edition');
+	BEGIN
+		v_doc := xmlparse(DOCUMENT regexp_replace(p_xml, '^\s*<\?xml[^>]*\?>', ''));
+	EXCEPTION WHEN others THEN
+		RAISE EXCEPTION 'Le fichier de classification n''est pas un XML valide : %.', SQLERRM
+			USING ERRCODE = 'LI400';
+	END;
+	IF NOT xpath_exists('/a:RetourClassification', v_doc, v_ns) THEN
+		RAISE EXCEPTION 'Ce fichier n''est pas une classification ACTES (élément RetourClassification attendu).'
+			USING ERRCODE = 'LI400';
+	END IF;
+	v_date := (xpath('/a:RetourClassification/a:DateClassification/text()', v_doc, v_ns))[1]::text::date;
+	DELETE FROM actes_typologie WHERE entite_id = p_entite;
+	INSERT INTO actes_typologie (entite_id, nature, code, libelle, charge_le)
+	SELECT DISTINCT ON (n.nature, c.code) p_entite, n.nature, c.code, coalesce(c.libelle, ''), v_date
+	FROM generate_series(1, actes_xpath_count('/a:RetourClassification/a:NaturesActes/a:NatureActe', v_doc)) i,
+	     LATERAL (SELECT format('/a:RetourClassification/a:NaturesActes/a:NatureActe[%s]', i) AS p) x,
+	     LATERAL (SELECT actes_xpath_text(x.p || '/@a:CodeNatureActe', v_doc) AS nature_txt) nt,
+	     LATERAL (SELECT CASE WHEN nt.nature_txt ~ '^[1-9]$' THEN nt.nature_txt::smallint END AS nature) n,
+	     generate_series(1, actes_xpath_count(x.p || '/a:TypePJNatureActe', v_doc)) j,
+	     LATERAL (SELECT actes_xpath_text(format('%s/a:TypePJNatureActe[%s]/@a:CodeTypePJ', x.p, j), v_doc) AS code,
+			     actes_xpath_text(format('%s/a:TypePJNatureActe[%s]/@a:Libelle', x.p, j), v_doc) AS libelle) c
+	WHERE c.code ~ '^[A-Z0-9_]{5}$' AND n.nature IS NOT NULL;
+	GET DIAGNOSTICS v_n = ROW_COUNT;
+	IF v_n = 0 THEN
+		RAISE EXCEPTION 'La classification ne contient aucun code de typologie (TypePJNatureActe).'
+			USING ERRCODE = 'LI400';
+	END IF;
+	RETURN v_n;
+END
+$$;
