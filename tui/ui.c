@@ -200,7 +200,9 @@ handle_resize(void)
 	ui.full_redraw = true;
 }
 
-/* Waits for a key (modal prompts): keeps the screen size right. */
+/* Waits for a key (modal prompts): keeps the screen size right. A resize
+ * is returned too, so that the prompt or picker redraws itself at the new
+ * size (it is no key of theirs). */
 static int
 wait_key(void)
 {
