@@ -125,6 +125,19 @@ wait_for "Fichier ajouté" 5
 assert_has "PES accepté : informations lues" "Fichier ajouté : 12 information(s) lue(s) dans le PES."
 assert_has "PES accepté : SIRET lu dans le fichier" "12345678912345"
 assert_has "PES accepté : l'objet tapé reste" "PES de janvier"
+# Resize with the form, then with the file picker open.
+tm resize-window -t t -x 200 -y 50; settle
+is "$(screen | wc -l)" "50" "formulaire agrandi à 200x50"
+like "$(screen | sed -n 49p)" "1 champ\\(s\\) modifié" "formulaire 200x50 : ligne d'état en bas"
+like "$(screen | grep '^  Objet')" "PES de janvier" "formulaire 200x50 : la saisie reste"
+keys Enter
+assert_has "sélecteur ouvert en 200x50" "Choisir un fichier : $pes"
+tm resize-window -t t -x 80 -y 24; settle
+is "$(screen | wc -l)" "24" "sélecteur : revenu à 80x24"
+assert_has "sélecteur redessiné en 80x24" "Entrée : choisir   Échap : annuler"
+assert_has "sélecteur en 80x24 : les fichiers" "depense_creation_document.xml"
+keys Escape
+like "$(screen | sed -n 24p)" "F2 Enregistrer" "formulaire 80x24 : touches en bas"
 keys F2
 wait_for "Dossier enregistré." 5
 pid=$(sql -c "SELECT id FROM liasse.dossier WHERE titre = 'PES de janvier'")
