@@ -212,11 +212,8 @@ wait_key(void)
 		if (poll(&p, 1, -1) < 0 && errno != EINTR)
 			return 27;
 		int k = read_key();
-		if (k == (KEY_FN | KEY_RESIZE)) {
+		if (k == (KEY_FN | KEY_RESIZE))
 			handle_resize();
-			draw_screen();
-			continue;
-		}
 		if (k)
 			return k;
 	}
