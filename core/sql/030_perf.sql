@@ -28,8 +28,10 @@ SET LOCAL search_path = liasse, pg_catalog;
 -- The (entity, type) pairs of a filter the caller reads dossiers of: the
 -- entity (NULL = all), with its sub-entities when P_SOUS, of type P_TYPE
 -- (NULL = all), with their number of dossiers (in state P_ETAT when not
--- NULL) from the counters. One computation of the scope.
-CREATE FUNCTION dossier_perimetre(p_entite bigint, p_sous boolean, p_type text, p_etat text)
+-- NULL) from the counters (NULL without P_COMPTER). One computation of
+-- the scope.
+CREATE FUNCTION dossier_perimetre(p_entite bigint, p_sous boolean, p_type text, p_etat text,
+				  p_compter boolean DEFAULT true)
 RETURNS TABLE (entite_id bigint, type text, n bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 50 SET search_path = liasse, pg_catalog AS $$
 DECLARE
@@ -39,6 +41,11 @@ BEGIN
 		v_ents := CASE WHEN p_sous
 			THEN ARRAY(SELECT a.entite_id FROM entite_ancetre a WHERE a.ancetre_id = p_entite)
 			ELSE ARRAY[p_entite] END;
+	END IF;
+	IF NOT p_compter THEN
+		RETURN QUERY SELECT s.entite_id, s.type, NULL::bigint FROM dossier_scope() s
+		WHERE (v_ents IS NULL OR s.entite_id = ANY (v_ents)) AND (p_type IS NULL OR s.type = p_type);
+		RETURN;
 	END IF;
 	RETURN QUERY
 	WITH s AS (SELECT s.entite_id, s.type FROM dossier_scope() s
@@ -117,9 +124,14 @@ BEGIN
 		w := w || format('(%s, d.id) %s (%L::%s, %s)', v_key, v_cmp, v_k, v_cast, v_id);
 	END IF;
 
+	-- The pairs holding dossiers (the counters spare the walk of empty
+	-- indexes; a search starts from its own index and needs no count).
 	SELECT array_agg(p.entite_id ORDER BY p.entite_id, p.type), array_agg(p.type ORDER BY p.entite_id, p.type)
 	INTO v_e, v_t
-	FROM dossier_perimetre(v_ent, v_sous, v_type, v_etat) p WHERE p.n > 0;
+	FROM dossier_perimetre(v_ent, v_sous, v_type, v_etat,
+			       nullif(p_filtre->>'passe_par', '') IS NULL
+			       AND nullif(btrim(p_filtre->>'recherche'), '') IS NULL) p
+	WHERE coalesce(p.n, 1) > 0;
 	IF v_e IS NULL THEN
 		RETURN 'SELECT NULL::bigint AS id, NULL::text AS cle WHERE false';
 	END IF;
