@@ -3,6 +3,7 @@
  * mailsec_send(). One instance per entity, or inherited from a parent. */
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/connector.h"
@@ -24,6 +25,8 @@ static const struct connector_field smtp_fields[] = {
 	{ "contenu", N_("Texte du mail (%ENTITE% %TITRE% %LINK%)"), CF_TEXT, false, NULL, NULL },
 	{ "lien_base", N_("Adresse publique des pages destinataires (https://…)"), CF_TEXT, true, NULL, NULL },
 	{ "delai", N_("Délai d'attente par message (secondes)"), CF_NUMBER, false, "60", NULL },
+	{ "notifier_reponses", N_("Prévenir l'auteur du mail par courriel de chaque réponse"), CF_SELECT, false,
+	  "off", N_("on=Oui|off=Non") },
 	{ NULL, NULL, 0, false, NULL, NULL },
 };
 
@@ -108,6 +111,49 @@ smtp_run(struct connector_ctx *ctx, struct connector_result *result, struct err 
 	else
 		connector_result_set(result, CONNECTOR_DONE, NULL, "%s", rep.message);
 	return true;
+}
+
+bool
+mailsec_notify_sender(struct db *db, const char *dest, struct err *err)
+{
+	const char *p[] = { dest };
+	PGresult *r = db_query(db, "SELECT connecteur_id, email, entite, objet, destinataire, reponse, "
+				   "nb_fichiers::text, dossier_id::text FROM liasse.mailsec_web_notification($1)",
+			       1, p, err);
+	if (!r)
+		return false;
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0) || PQgetisnull(r, 0, 1)) {
+		PQclear(r);
+		return true;
+	}
+	struct connector_config *cfg = connector_config_load(db, strtoll(PQgetvalue(r, 0, 0), NULL, 10), err);
+	if (!cfg) {
+		PQclear(r);
+		return false;
+	}
+	const char *on = connector_config_get(cfg, "notifier_reponses");
+	bool ok = true;
+	if (on && !strcmp(on, "on")) {
+		struct mailsec_smtp s;
+		smtp_from_config(cfg, &s);
+		char subject[600];
+		snprintf(subject, sizeof subject, _("Réponse de %s à « %s »"), PQgetvalue(r, 0, 4),
+			 PQgetvalue(r, 0, 3));
+		struct strbuf body = STRBUF_INIT;
+		sb_printf(&body, _("Bonjour,\n\n%s a répondu au mail sécurisé « %s » (dossier %s) :\n\n"),
+			  PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 7));
+		sb_add(&body, PQgetvalue(r, 0, 5));
+		sb_printf(&body, _("\n\n%s fichier(s) joint(s) à la réponse, à lire dans liasse (suivi des destinataires).\n"),
+			  PQgetvalue(r, 0, 6));
+		char *name = mailsec_template(s.from_name && *s.from_name ? s.from_name : "%ENTITE%",
+					      PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), "");
+		ok = mailsec_mail(&s, name, PQgetvalue(r, 0, 1), subject, sb_str(&body), err);
+		free(name);
+		sb_free(&body);
+	}
+	connector_config_free(&cfg);
+	PQclear(r);
+	return ok;
 }
 
 const struct connector_type connector_smtp = {

@@ -267,10 +267,11 @@ static const char *DEFAULT_BODY =
 	"Ce lien vous est personnel : ne le transférez pas.\n\n"
 	"Cordialement\n";
 
-/* Builds the message for one recipient. */
+/* A text/plain message from SMTP's sender to TO; NAME is the sender's
+ * display name, SUBJECT and BODY are final (no template). */
 static char *
-build_message(const struct mailsec_smtp *smtp, const char *entite, const char *titre,
-	      const char *to, const char *link)
+plain_message(const struct mailsec_smtp *smtp, const char *name, const char *to, const char *subject,
+	      const char *body)
 {
 	struct strbuf m = STRBUF_INIT;
 	char date[64], mid[65];
@@ -281,31 +282,23 @@ build_message(const struct mailsec_smtp *smtp, const char *entite, const char *t
 	if (!mailsec_random_hex(mid, NULL))
 		str_copy(mid, sizeof mid, "0");
 	sb_printf(&m, "Date: %s\r\n", date);
-	char *name = mailsec_template(smtp->from_name && *smtp->from_name ? smtp->from_name : "%ENTITE%",
-				      entite, titre, "");
 	sb_add(&m, "From: ");
 	if (*name) {
 		header_text(&m, name);
 		sb_addc(&m, ' ');
 	}
 	sb_printf(&m, "<%s>\r\n", smtp->from);
-	free(name);
 	/* The recipient's own address only: never the others, never the bcc. */
 	sb_printf(&m, "To: <%s>\r\n", to);
 	if (smtp->reply_to && address_ok(smtp->reply_to))
 		sb_printf(&m, "Reply-To: <%s>\r\n", smtp->reply_to);
-	char *subject = mailsec_template(smtp->subject && *smtp->subject ? smtp->subject : "%TITRE%",
-					 entite, titre, link);
 	sb_add(&m, "Subject: ");
 	header_text(&m, subject);
 	sb_add(&m, "\r\n");
-	free(subject);
 	const char *at = strchr(smtp->from, '@');
 	sb_printf(&m, "Message-ID: <%s%s>\r\n", mid, at ? at : "@liasse");
 	sb_add(&m, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 		   "Content-Transfer-Encoding: base64\r\nAuto-Submitted: auto-generated\r\n\r\n");
-	char *body = mailsec_template(smtp->body && *smtp->body ? smtp->body : DEFAULT_BODY, entite,
-				      titre, link);
 	struct strbuf crlf = STRBUF_INIT;
 	for (const char *p = body; *p; p++) {
 		if (*p == '\n' && (p == body || p[-1] != '\r'))
@@ -315,8 +308,88 @@ build_message(const struct mailsec_smtp *smtp, const char *entite, const char *t
 	base64(&m, (const unsigned char *)sb_str(&crlf), crlf.len, 76);
 	sb_add(&m, "\r\n");
 	sb_free(&crlf);
-	free(body);
 	return sb_take(&m);
+}
+
+/* The message for one recipient of a mail sécurisé (templates expanded). */
+static char *
+build_message(const struct mailsec_smtp *smtp, const char *entite, const char *titre,
+	      const char *to, const char *link)
+{
+	char *name = mailsec_template(smtp->from_name && *smtp->from_name ? smtp->from_name : "%ENTITE%",
+				      entite, titre, "");
+	char *subject = mailsec_template(smtp->subject && *smtp->subject ? smtp->subject : "%TITRE%",
+					 entite, titre, link);
+	char *body = mailsec_template(smtp->body && *smtp->body ? smtp->body : DEFAULT_BODY, entite,
+				      titre, link);
+	char *m = plain_message(smtp, name, to, subject, body);
+	free(name);
+	free(subject);
+	free(body);
+	return m;
+}
+
+/* Sends MSG to TO on C (reset first); the SMTP code in *CODE. */
+static CURLcode
+smtp_perform(CURL *c, const struct mailsec_smtp *smtp, const char *to, const char *msg, long *code,
+	     char errbuf[CURL_ERROR_SIZE])
+{
+	struct upload up = { msg, strlen(msg), 0 };
+	char rcpt[300], from[300];
+	snprintf(rcpt, sizeof rcpt, "<%s>", to);
+	snprintf(from, sizeof from, "<%s>", smtp->from);
+	struct curl_slist *rl = curl_slist_append(NULL, rcpt);
+	errbuf[0] = '\0';
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, smtp->url);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rl);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READDATA, &up);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.len);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, smtp->timeout > 0 ? smtp->timeout : 60L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (smtp->ca_file && *smtp->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, smtp->ca_file);
+	if (smtp->starttls)
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (smtp->user && *smtp->user) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, smtp->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, smtp->password ? smtp->password : "");
+	}
+	CURLcode rc = curl_easy_perform(c);
+	*code = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_slist_free_all(rl);
+	return rc;
+}
+
+bool
+mailsec_mail(const struct mailsec_smtp *smtp, const char *name, const char *to, const char *subject,
+	     const char *body, struct err *err)
+{
+	if (!smtp->url || !*smtp->url)
+		return err_set(err, ERR_INPUT, _("Connecteur mail sécurisé : serveur SMTP non configuré."));
+	if (!address_ok(smtp->from) || !address_ok(to))
+		return err_set(err, ERR_INPUT, _("Adresse invalide : « %s »."), address_ok(to) ? smtp->from : to);
+	CURL *c = curl_easy_init();
+	if (!c)
+		return err_set(err, ERR_INTERNAL, _("libcurl indisponible."));
+	char *msg = plain_message(smtp, name ? name : "", to, subject, body);
+	char errbuf[CURL_ERROR_SIZE];
+	long code;
+	CURLcode rc = smtp_perform(c, smtp, to, msg, &code, errbuf);
+	free(msg);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK)
+		return err_set(err, ERR_IO, _("Envoi à %s impossible (%ld) : %s"), to, code,
+			       errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	return true;
 }
 
 bool
@@ -390,37 +463,9 @@ mailsec_send(struct db *db, int64_t id, const char *action, const struct mailsec
 			OPENSSL_cleanse(key, sizeof key);
 			char *msg = build_message(smtp, entite, titre, to, sb_str(&link));
 			sb_free(&link);
-			struct upload up = { msg, strlen(msg), 0 };
-			char rcpt[300], from[300], errbuf[CURL_ERROR_SIZE] = "";
-			snprintf(rcpt, sizeof rcpt, "<%s>", to);
-			snprintf(from, sizeof from, "<%s>", smtp->from);
-			struct curl_slist *rl = curl_slist_append(NULL, rcpt);
-			curl_easy_reset(c);
-			curl_easy_setopt(c, CURLOPT_URL, smtp->url);
-			curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-			curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rl);
-			curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-			curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-			curl_easy_setopt(c, CURLOPT_READDATA, &up);
-			curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.len);
-			curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-			curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-			curl_easy_setopt(c, CURLOPT_TIMEOUT, smtp->timeout > 0 ? smtp->timeout : 60L);
-			curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-			if (smtp->ca_file && *smtp->ca_file)
-				curl_easy_setopt(c, CURLOPT_CAINFO, smtp->ca_file);
-			if (smtp->starttls)
-				curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-			if (smtp->user && *smtp->user) {
-				curl_easy_setopt(c, CURLOPT_USERNAME, smtp->user);
-				curl_easy_setopt(c, CURLOPT_PASSWORD, smtp->password ? smtp->password : "");
-			}
-			CURLcode rc = curl_easy_perform(c);
-			long code = 0;
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-			curl_slist_free_all(rl);
+			char errbuf[CURL_ERROR_SIZE];
+			long code;
+			CURLcode rc = smtp_perform(c, smtp, to, msg, &code, errbuf);
 			free(msg);
 			if (rc != CURLE_OK) {
 				if (code >= 500 && code < 600) {

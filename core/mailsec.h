@@ -67,6 +67,18 @@ struct mailsec_send_report {
 	char message[512]; /* French summary for the history / the job */
 };
 
+/* Sends one text message from SMTP's sender (display name NAME) to TO:
+ * SUBJECT and BODY as given (no template). False + err when the server
+ * refused it or could not be reached. */
+bool mailsec_mail(const struct mailsec_smtp *smtp, const char *name, const char *to, const char *subject,
+		  const char *body, struct err *err);
+
+/* The sender of the mail sécurisé of recipient DEST is told of the
+ * answer DEST just validated, by e-mail, when the dossier's SMTP connector
+ * has notifier_reponses = on and the sender has an address (liasse serve;
+ * DB is a liasse_owner connection). True when there was nothing to do. */
+bool mailsec_notify_sender(struct db *db, const char *dest, struct err *err);
+
 /* Sends ACTION ("envoi-mail" or "renvoi") of dossier ID: expands the
  * recipients (groups, roles) at the first sending, writes one message per
  * recipient with its own new link (bcc addresses never appear in another

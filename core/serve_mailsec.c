@@ -862,8 +862,13 @@ serve_mailsec_handle(void *ctx, const struct httpd_request *req, struct httpd_re
 		}
 	} else if (!strcmp(rest, "valider") && post) {
 		const char *p[] = { dest };
-		if (web_call(s, "SELECT liasse.mailsec_web_valider($1)", 1, p, &e))
+		if (web_call(s, "SELECT liasse.mailsec_web_valider($1)", 1, p, &e)) {
+			/* The answer is saved: a failed notice is only logged. */
+			struct err ne = { 0 };
+			if (!mailsec_notify_sender(s->db, dest, &ne))
+				log_warn("mailsec notification: %s %s", ne.msg, ne.detail);
 			redirect(res, key);
+		}
 		else
 			message_page(s, res, pre, key, dest, e.msg);
 	} else if (!strcmp(rest, "supprimer") && post) {

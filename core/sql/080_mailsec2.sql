@@ -10,7 +10,9 @@
 --     fails keeps the previous link working.
 --   * mailsec_web_valider already notifies liasse_mailsec_reponse
 --     (entite:dossier:destinataire); mailsec_reponse_notice() gives the
---     TUI what it shows for that notification, under the agent's rights.
+--     TUI what it shows for that notification, under the agent's rights;
+--     mailsec_web_notification() gives liasse serve what the e-mail to the
+--     author of the mail says (SMTP connector, notifier_reponses = on).
 
 SET LOCAL search_path = liasse, pg_catalog;
 
@@ -111,3 +113,32 @@ BEGIN
 			 (SELECT d.titre FROM dossier d WHERE d.id = x.dossier_id));
 END
 $$;
+
+-- For liasse serve: the e-mail telling the author of a mail sécurisé that
+-- recipient P_DESTINATAIRE answered. CONNECTEUR_ID is the SMTP connector
+-- of the dossier (NULL: none); EMAIL the author's address (NULL: none).
+CREATE FUNCTION mailsec_web_notification(p_destinataire bigint)
+RETURNS TABLE (connecteur_id bigint, email text, entite text, objet text, destinataire text,
+	       reponse text, nb_fichiers bigint, dossier_id bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = liasse, pg_catalog AS $$
+DECLARE
+	x mailsec_destinataire;
+	d dossier;
+BEGIN
+	PERFORM mailsec_web_require();
+	SELECT * INTO x FROM mailsec_destinataire WHERE id = p_destinataire;
+	SELECT * INTO d FROM dossier WHERE id = x.dossier_id;
+	IF x.repondu_at IS NULL OR d.id IS NULL THEN
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT connecteur_resolve(d.entite_id, d.type, 'mailsec'),
+		(SELECT u.email FROM utilisateur u WHERE u.login = d.created_by AND u.actif),
+		(SELECT e.denomination FROM entite e WHERE e.id = d.entite_id),
+		coalesce(nullif(dossier_values_text(d.id, 'objet'), ''), d.titre),
+		CASE WHEN x.description <> '' THEN format('%s <%s>', x.description, x.email) ELSE x.email END,
+		coalesce(x.reponse, ''),
+		(SELECT count(*) FROM mailsec_reponse_fichier f WHERE f.destinataire_id = x.id),
+		d.id;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION mailsec_web_notification(bigint) FROM liasse_agent;

@@ -115,7 +115,15 @@ is "$code" 303 "réponse enregistrée (redirection)"
 page=$(curl -s "$url")
 like "$page" 'ne sera pas transmise tant que vous ne l.aurez pas validée' "réponse en attente de validation"
 is "$(val "$id" sent_mail_answered)" 0 "pas encore comptée tant qu'elle n'est pas validée"
+nsend=$(mails)
+sql -c "SELECT liasse.connecteur_set($c, 'notifier_reponses', 'on')" >/dev/null
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/valider")" 303 "validation"
+is "$(( $(mails) - nsend ))" 1 "réponse validée : un courriel à l'auteur du mail (notifier_reponses)"
+nf=$(mail_for "$UA@example.org")
+is "$($MR "$nf" subject)" "Réponse de Mme la Maire <maire@a.example> à « Convocation du conseil du 12 mars »" "courriel à l'auteur : objet"
+like "$($MR "$nf" body)" 'Absent, pouvoir à Mme Untel' "courriel à l'auteur : le texte de la réponse"
+like "$($MR "$nf" body)" '1 fichier\(s\) joint' "courriel à l'auteur : les fichiers restent dans liasse"
+sql -c "SELECT liasse.connecteur_set($c, 'notifier_reponses', 'off')" >/dev/null
 like "$(curl -s "$url")" 'Réponse validée le' "page : réponse validée"
 is "$(val "$id" sent_mail_answered)" 1 "compteur répondus : 1"
 dest=$(sql -c "SELECT id FROM liasse.mailsec_destinataire WHERE dossier_id = $id AND email = 'maire@a.example'")
