@@ -13,8 +13,11 @@ for t in "Note 3" "Note 40" "Note 41"; do
 	dsql "$UA" "SELECT dossier_set($id, NULL, '{\"libelle\": \"$t modifiée\"}')" >/dev/null
 done
 
-for tri in date titre; do
+# date and titre: the pairs' indexes walked backwards; "recherche": the
+# filter of dossier_list_where.
+for tri in date titre recherche; do
 	f="{\"entite\": $ENT_S, \"sous_entites\": true, \"type\": \"pdf-generique\", \"tri\": \"$tri\"}"
+	[ "$tri" = recherche ] && f="{\"entite\": $ENT_S, \"sous_entites\": true, \"type\": \"pdf-generique\", \"recherche\": \"note\"}"
 	all=$(dsql "$UA" "SELECT string_agg(id::text, ' ' ORDER BY n) FROM (SELECT id, row_number() OVER () n FROM dossier_list('$f', NULL, 1000)) s")
 	is "$(wc -w <<<"$all")" "57" "tri $tri : A voit ses 57 dossiers (pas ceux de B)"
 	last=$(dsql "$UA" "SELECT string_agg(id::text, ' ' ORDER BY n) FROM (SELECT id, row_number() OVER () n FROM dossier_list_avant('$f', NULL, 20)) s")
