@@ -103,6 +103,8 @@ annuaire_tabs(struct view *v, struct row *r)
 	for (size_t i = 0; i < 2; i++)
 		row_addf(r, ui_text_width(_(labels[i])) + 2, i == a->tab ? EL_TAB_ACTIVE : EL_TAB, " %s ",
 			 _(labels[i]));
+	/* The keys the key bar has no room for (raw keys of this view). */
+	row_add(r, _("  i : importer un CSV · Suppr : supprimer"), 0, EL_COUNT);
 }
 
 static void
@@ -120,7 +122,7 @@ static void
 annuaire_position(struct view *v, struct strbuf *sb)
 {
 	size_t n = annuaire_rows(v);
-	sb_printf(sb, _("%zu élément(s) · c créer · Entrée modifier · Suppr supprimer · i importer"), n);
+	sb_printf(sb, _("%zu élément(s)"), n);
 }
 
 static bool

@@ -189,7 +189,7 @@ mailsec_rows(struct view *v)
 /* 80 columns: type, address, sent, last sent, sendings, read, answered;
  * the error takes the rest (in place of reading and answer, which a
  * refused or disabled recipient has not). */
-static const int widths[] = { 3, 24, 11, 11, 2, 11, 11, 0 };
+static const int widths[] = { 4, 23, 11, 11, 2, 11, 11, 0 };
 
 static int
 address_width(void)
@@ -233,7 +233,7 @@ mailsec_header(struct view *v, struct row *r)
 	struct mailsec_view *m = v->data;
 	if (m->tab == 1)
 		return;
-	static const char *const cols[] = { N_("À"), N_("Destinataire"), N_("Envoi"), N_("Dernier"),
+	static const char *const cols[] = { N_("Type"), N_("Destinataire"), N_("Envoi"), N_("Dernier"),
 					    N_("Nb"), N_("Lecture"), N_("Réponse"), N_("Erreur") };
 	for (int c = 0; c < 8; c++)
 		row_add(r, _(cols[c]), c == 1 ? address_width() : widths[c], EL_DEFAULT);

@@ -47,6 +47,7 @@ keys Enter
 wait_for "Ancienne description" 5
 like "$(screen | head -n 1)" "Commune A +Carnet d'adresses$" "le carnet de l'entité s'ouvre depuis le menu"
 assert_has "le carnet liste les contacts" "maire@a.example"
+assert_has "le carnet annonce l'import CSV" "i : importer un CSV"
 
 # Import: a missing file first (clear message, nothing lost).
 keys i
