@@ -10,6 +10,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "tui/ui.h"
+#include "tui/view_sign.h"
 
 bool ui_start_terminal(void);
 void ui_loop(void);
@@ -179,6 +180,7 @@ tui_main(struct cli *cli)
 	if (ui.mono && (!tname || strcmp(tname, "monochrome") != 0))
 		theme_load(&ui.theme, "monochrome", &terrs);
 	theme_install(&ui.theme, ui.mono);
+	sign_card_watch_start();
 	ui_push(menu_view_new());
 	if (nerr > 0) {
 		const char *s = sb_str(&errs), *home = getenv("HOME");
@@ -193,6 +195,7 @@ tui_main(struct cli *cli)
 	if (terrs.len)
 		log_warn("%s", sb_str(&terrs));
 	ui_loop();
+	sign_card_watch_stop();
 	ui_shutdown();
 	while (ui.depth > 0)
 		view_free(&ui.stack[--ui.depth]);

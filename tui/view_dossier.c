@@ -9,6 +9,7 @@
 #include "tui/typedef.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
+#include "tui/view_sign.h"
 
 void tui_open_mailsec(int64_t id);
 
@@ -295,6 +296,11 @@ run_action(struct view *v)
 	if (k < 0)
 		return;
 	struct json_object *a = js_at(acts, (size_t)k);
+	if (strcmp(js_str(a, "id"), SIGN_ACTION) == 0) {
+		/* The signature screen shows what will be signed and asks the PIN. */
+		tui_open_sign(d->id);
+		return;
+	}
 	const char *warning = js_str(a, "warning");
 	if (warning[0] && !ui_confirm(warning))
 		return;

@@ -14,6 +14,9 @@ export HOME="$TEST_TMP/home"
 export XDG_CONFIG_HOME="$HOME/.config" XDG_STATE_HOME="$HOME/.state"
 export LIASSE_TEST_NOW="2026-11-20 10:00:00"
 unset NO_COLOR
+# No smart-card service: the status line must not depend on this machine's
+# readers (tests/tui/sign.sh points it back at the card lab's pcscd).
+export PCSCLITE_CSOCK_NAME="$TEST_TMP/pcscd-absent.comm"
 mkdir -p "$XDG_CONFIG_HOME/liasse" "$XDG_STATE_HOME"
 TUI_SOCK="$TEST_TMP/tmux.sock"
 TUI_CONF="$TEST_TMP/tmux.conf"

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Signing a PES dossier from the keyboard with the card lab's SoftHSM token:
+# the action "Signer avec la carte" opens the signature screen (certificate,
+# bordereaux, masked PIN); a wrong PIN is refused on that screen and changes
+# nothing; the right one signs, stores and shows the new state. Then an
+# expired certificate is refused before any PIN, and the status line
+# follows the virtual card when it is removed and inserted.
+. tests/tui/lib.sh
+# the lab looks for pcscd on its usual socket; the TUI runs without it
+no_pcscd=$PCSCLITE_CSOCK_NAME
+unset PCSCLITE_CSOCK_NAME
+. tests/sign/lib.inc
+export PCSCLITE_CSOCK_NAME=$no_pcscd
+tui_db tuisign || { fail "base de test"; exit 1; }
+SRC=$PES/aller/recette_6_bordereaux_prefixe_p.xml
+LA() { PGUSER=$TUI_USER "$LIASSE" --db "dbname=$DB" "$@"; }
+sys() { sql -c "SET search_path = liasse, pg_catalog" -c "SET liasse.automatique = on" -c "$*"; }
+
+id=$(LA dossier create --entite "$ENT_A" --type helios-generique --titre "PES recettes 2026")
+LA dossier set "$id" envoi_signature=on envoi_tdt=off >/dev/null
+LA dossier attach "$id" fichier_pes "$SRC" >/dev/null
+LA dossier action "$id" orientation >/dev/null
+sys "SELECT job_run_local($id)" >/dev/null
+is "$(sql -c "SELECT etat FROM liasse.dossier WHERE id = $id")" send-signature-local "dossier prêt à signer"
+version() { sql -c "SELECT version FROM liasse.dossier WHERE id = $id"; }
+v0=$(version)
+
+cat >"$XDG_CONFIG_HOME/liasse/config" <<EOF
+pkcs11-module $CARDLAB_SOFTHSM_MODULE
+token CARDLAB-SIGN
+city Dijon
+postal-code 21000
+EOF
+
+# pick_sign: in the dossier, the action picker down to "Signer avec la carte".
+pick_sign() {
+	keys a
+	wait_for "Signer avec la carte" 5
+	local n first k
+	n=$(screen | grep -n "Signer avec la carte" | head -1 | cut -d: -f1)
+	first=$(screen | grep -n "Actions possibles" | tail -1 | cut -d: -f1)
+	for ((k = first + 1; k < n; k++)); do keys Down; done
+	keys Enter
+}
+# open_dossier TITLE: from the menu to the dossier.
+open_dossier() {
+	keys / H e l i o s Enter
+	keys Enter
+	wait_for "$1" 5
+	local n k
+	n=$(screen | grep -n "$1" | head -1 | cut -d: -f1)
+	for ((k = 3; k < n; k++)); do keys Down; done
+	keys Enter
+	wait_for "États du dossier" 5
+}
+
+run_liasse
+wait_for "Types de dossiers" 5
+open_dossier "PES recettes 2026"
+pick_sign
+wait_for "Code PIN" 5
+assert_has "écran de signature ouvert par l'action" "Signature · PES recettes 2026"
+assert_has "titulaire du certificat" "Jeanne Martin"
+assert_has "émetteur" "Cardlab AC Test RGS"
+assert_has "validité" "Validité"
+assert_has "usages" "non-répudiation"
+assert_has "bordereaux à signer" "6 bordereau(x), une signature XAdES chacun"
+assert_has "carte utilisée" "CARDLAB-SIGN"
+
+# Wrong PIN: masked, refused on this screen, nothing changes.
+keys -l "$CARDLAB_WRONG_PIN"
+assert_has "PIN masqué" "******"
+assert_lacks "le PIN n'est jamais affiché" "$CARDLAB_WRONG_PIN"
+keys Enter
+wait_for "Code PIN incorrect" 10
+assert_has "mauvais PIN : message en français sur l'écran" "Code PIN incorrect"
+assert_has "mauvais PIN : on reste sur l'écran de signature" "Signature · PES recettes 2026"
+is "$(version)" "$v0" "mauvais PIN : dossier inchangé"
+is "$(sql -c "SELECT count(*) FROM liasse.fichier WHERE dossier_id = $id AND champ = 'fichier_pes_signe'")" 0 "mauvais PIN : aucun fichier signé"
+
+# Right PIN: signed, verified, stored, back to the dossier in its new state.
+keys -l "$CARDLAB_PIN"
+keys Enter
+wait_for "Signé par Jeanne Martin" 20
+assert_has "message de fin : signataire et vérification" "Signé par Jeanne Martin : 6 signature(s) vérifiée(s)"
+assert_has "retour au dossier, nouvel état" "État : Signature récupérée"
+keys h
+wait_for "Utilisateur" 5
+assert_has "historique : signature par l'agent" "Signature récupérée    $TUI_USER      Signé par Jeanne Ma"
+is "$(sql -c "SELECT etat FROM liasse.dossier WHERE id = $id")" recu-iparapheur "état en base : Signature récupérée"
+LA dossier get "$id" fichier_pes_signe "$W/tui-signe.xml" >/dev/null
+check "le PES stocké se vérifie (liasse pes verify)" "$LIASSE" pes verify --ca "$CARDLAB_CA_CERT" "$W/tui-signe.xml"
+is "$(xmlsec_all "$W/tui-signe.xml" 6)" 6 "xmlsec1 vérifie les 6 signatures"
+like "$(cat "$W/tui-signe.xml")" "<xad:City>Dijon</xad:City>" "lieu de signature pris dans la configuration"
+grep -rqs -- "$CARDLAB_PIN\|$CARDLAB_WRONG_PIN" "$XDG_STATE_HOME" && fail "aucun PIN dans le journal de liasse" || ok "aucun PIN dans le journal de liasse"
+keys q
+
+# An expired certificate: refused before any PIN, with its reason.
+id2=$(LA dossier create --entite "$ENT_A" --type helios-generique --titre "PES expiré")
+LA dossier set "$id2" envoi_signature=on envoi_tdt=off >/dev/null
+LA dossier attach "$id2" fichier_pes "$PES/aller/depense_bordereau_id_small.xml" >/dev/null
+LA dossier action "$id2" orientation >/dev/null
+sys "SELECT job_run_local($id2)" >/dev/null
+sed -i 's/^token .*/token CARDLAB-EXPIRED/' "$XDG_CONFIG_HOME/liasse/config"
+run_liasse
+wait_for "Types de dossiers" 5
+open_dossier "PES expiré"
+pick_sign
+wait_for "Refusé" 5
+assert_has "certificat expiré : refusé avec la raison" "a expiré le 2023-01-01"
+assert_lacks "certificat expiré : pas de champ PIN" "Code PIN"
+keys Enter
+assert_has "Entrée ne signe pas avec un certificat refusé" "Signature · PES expiré"
+keys Escape
+wait_for "États du dossier" 5
+assert_has "Échap : retour au dossier inchangé" "Document à faire signer"
+keys q
+
+# The status line follows the card (virtual card through pcscd).
+if [ "${CARDLAB_VCARD:-0}" = 1 ]; then
+	unset PCSCLITE_CSOCK_NAME
+	COLUMNS=120 run_liasse
+	wait_for "Types de dossiers" 5
+	wait_for "présente" 5
+	assert_has "ligne d'état : carte et lecteur" "Carte : présente — $CARDLAB_READER"
+	"$SHARED/cardlab/card" remove 0 >/dev/null 2>&1
+	wait_for "retirée" 5
+	assert_has "carte retirée : la ligne d'état suit sans touche" "Carte : retirée — $CARDLAB_READER"
+	"$SHARED/cardlab/card" insert 0 >/dev/null 2>&1
+	wait_for "présente" 5
+	assert_has "carte réinsérée : la ligne d'état suit" "Carte : présente — $CARDLAB_READER"
+	keys q
+else
+	skip "ligne d'état de la carte" "pas de carte virtuelle dans le laboratoire (pcscd absent)"
+fi
