@@ -61,6 +61,21 @@ BEGIN
 END
 $$;
 
+-- A page's cursor "<id>:<sort key>" as its parts; LI400 when it is not
+-- one (P_DATE: the key must be a date and time).
+CREATE FUNCTION dossier_curseur(p_apres text, p_date boolean, OUT c_id bigint, OUT c_cle text)
+LANGUAGE plpgsql STABLE SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	c_id := split_part(p_apres, ':', 1)::bigint;
+	c_cle := substr(p_apres, strpos(p_apres, ':') + 1);
+	IF p_date THEN
+		PERFORM c_cle::timestamptz;
+	END IF;
+EXCEPTION WHEN others THEN
+	RAISE EXCEPTION 'Curseur de pagination invalide : « % ».', p_apres USING ERRCODE = 'LI400';
+END
+$$;
+
 -- The query of a page of ids (columns id, cle = the sort key as text),
 -- or with P_COUNT the query of the matching rows (LIMIT 10001) for a
 -- total. Validates the filter (LI400 with a French message). The
@@ -112,15 +127,7 @@ BEGIN
 		v_key := 'x.valeur'; v_cast := 'text'; v_order := 'ASC'; v_cmp := '>';
 	END IF;
 	IF nullif(p_apres, '') IS NOT NULL AND NOT p_count THEN
-		BEGIN
-			v_id := split_part(p_apres, ':', 1)::bigint;
-			v_k := substr(p_apres, strpos(p_apres, ':') + 1);
-			IF v_cast = 'timestamptz' THEN
-				PERFORM v_k::timestamptz;
-			END IF;
-		EXCEPTION WHEN others THEN
-			RAISE EXCEPTION 'Curseur de pagination invalide : « % ».', p_apres USING ERRCODE = 'LI400';
-		END;
+		SELECT c.c_id, c.c_cle INTO v_id, v_k FROM dossier_curseur(p_apres, v_cast = 'timestamptz') c;
 		w := w || format('(%s, d.id) %s (%L::%s, %s)', v_key, v_cmp, v_k, v_cast, v_id);
 	END IF;
 
@@ -227,12 +234,7 @@ BEGIN
 			RAISE EXCEPTION 'Filtre invalide : %.', SQLERRM USING ERRCODE = 'LI400';
 		END;
 		IF nullif(p_apres, '') IS NOT NULL THEN
-			BEGIN
-				v_id := split_part(p_apres, ':', 1)::bigint;
-				v_k := substr(p_apres, strpos(p_apres, ':') + 1)::timestamptz;
-			EXCEPTION WHEN others THEN
-				RAISE EXCEPTION 'Curseur de pagination invalide : « % ».', p_apres USING ERRCODE = 'LI400';
-			END;
+			SELECT c.c_id, c.c_cle::timestamptz INTO v_id, v_k FROM dossier_curseur(p_apres, true) c;
 		END IF;
 		SELECT array_agg(p.entite_id), array_agg(p.type) INTO v_e, v_t
 		FROM dossier_perimetre(v_ent, def_flag(p_filtre, 'sous_entites'), nullif(p_filtre->>'type', ''), NULL) p
