@@ -133,3 +133,29 @@ check "document : liasse verify-cms" "$LIASSE" verify-cms --ca "$CARDLAB_CA_CERT
 L "$UA" dossier get "$idd" document "$W/conv-orig.pdf" >/dev/null
 check "document : l'original est gardé" cmp "$W/conv-orig.pdf" "$DOC"
 
+
+# --- the virtual PIV card (pcscd + opensc, PIN before each signature)
+if [ "${CARDLAB_VCARD:-0}" = 1 ]; then
+	OPENSC=(--pkcs11-module "$CARDLAB_OPENSC_MODULE" --token "Jeanne Martin")
+	idv=$(new_pes "PES carte" "$SRC")
+	out=$(L "$UA" dossier signer "$idv" "${OPENSC[@]}" --pin-file "$W/pin" 2>&1)
+	is "$?" 0 "carte virtuelle : dossier signé (6 bordereaux, PIN par signature)"
+	L "$UA" dossier get "$idv" fichier_pes_signe "$W/v.xml" >/dev/null
+	is "$(xmlsec_all "$W/v.xml" 6)" 6 "carte virtuelle : xmlsec1 vérifie les 6 signatures stockées"
+	idl=$(new_pes "PES carte bloquée" "$SRC")
+	vl=$(state "$idl")
+	"$SHARED/cardlab/card" lock 0 >/dev/null 2>&1
+	out=$(L "$UA" dossier signer "$idl" "${OPENSC[@]}" --pin-file "$W/pin" 2>&1)
+	is "$?" 1 "carte bloquée : refus"
+	like "$out" "Carte bloquée" "carte bloquée : message"
+	is "$(state "$idl")" "$vl" "carte bloquée : dossier inchangé"
+	"$SHARED/cardlab/card" unblock 0 >/dev/null 2>&1
+	"$SHARED/cardlab/card" remove 0 >/dev/null 2>&1
+	out=$(L "$UA" dossier signer "$idl" "${OPENSC[@]}" --pin-file "$W/pin" 2>&1)
+	is "$?" 1 "carte retirée : refus"
+	like "$out" "[Cc]arte|jeton|lecteur" "carte retirée : message"
+	is "$(state "$idl")" "$vl" "carte retirée : dossier inchangé"
+	"$SHARED/cardlab/card" insert 0 >/dev/null 2>&1
+else
+	skip "carte virtuelle : signature d'un dossier" "pas de carte virtuelle dans le laboratoire"
+fi
