@@ -159,28 +159,8 @@ cmd_reponse(struct cli *cli, struct db *db, int argc, char **argv)
 	if (fichier) {
 		char fs[32];
 		snprintf(fs, sizeof fs, "%lld", fichier);
-		const char *pf[] = { fs };
-		PGresult *r = PQexecParams(db->conn, "SELECT data FROM liasse.mailsec_reponse_fichier_data($1)",
-					   1, NULL, pf, NULL, NULL, 1);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-			db_err_from_result(db, r, &err);
-			PQclear(r);
+		if (!mailsec_reponse_fichier_save(db, fs, out, &err))
 			return cli_fail(cli, &err);
-		}
-		FILE *f = fopen(out, "wb");
-		if (!f || fwrite(PQgetvalue(r, 0, 0), 1, (size_t)PQgetlength(r, 0, 0), f) !=
-				  (size_t)PQgetlength(r, 0, 0)) {
-			if (f)
-				fclose(f);
-			PQclear(r);
-			err_set(&err, ERR_IO, _("Écriture de « %s » impossible : %s."), out, strerror(errno));
-			return cli_fail(cli, &err);
-		}
-		PQclear(r);
-		if (fclose(f) != 0) {
-			err_set(&err, ERR_IO, _("Écriture de « %s » impossible : %s."), out, strerror(errno));
-			return cli_fail(cli, &err);
-		}
 		return EXIT_OK;
 	}
 	PGresult *r = db_query(db, "SELECT email, to_char(repondu_at, 'YYYY-MM-DD HH24:MI:SS'), reponse "

@@ -1,5 +1,6 @@
 /* Mail sécurisé: keys, passwords, templates, sending by SMTP (libcurl). */
 #include <curl/curl.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -152,6 +153,28 @@ mailsec_password_set(struct db *db, int64_t id, int version, const char *passwor
 	if (new_version)
 		*new_version = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
+	return true;
+}
+
+bool
+mailsec_reponse_fichier_save(struct db *db, const char *fichier, const char *path, struct err *err)
+{
+	const char *p[] = { fichier };
+	PGresult *r = PQexecParams(db->conn, "SELECT data FROM liasse.mailsec_reponse_fichier_data($1)", 1, NULL,
+				   p, NULL, NULL, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		db_err_from_result(db, r, err);
+		PQclear(r);
+		return false;
+	}
+	size_t n = (size_t)PQgetlength(r, 0, 0);
+	FILE *f = fopen(path, "wb");
+	bool ok = f && fwrite(PQgetvalue(r, 0, 0), 1, n, f) == n;
+	PQclear(r);
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok)
+		return err_set(err, ERR_IO, _("Écriture de « %s » impossible : %s."), path, strerror(errno));
 	return true;
 }
 

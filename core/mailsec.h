@@ -40,6 +40,10 @@ bool mailsec_password_field(struct db *db, int64_t id, const char *password,
 bool mailsec_password_set(struct db *db, int64_t id, int version, const char *password,
 			  int *new_version, struct err *err);
 
+/* Writes file FICHIER (id) of a validated answer to PATH, under the
+ * caller's rights (mailsec_reponse_fichier_data). */
+bool mailsec_reponse_fichier_save(struct db *db, const char *fichier, const char *path, struct err *err);
+
 /* Replaces %ENTITE%, %TITRE% and %LINK% in TPL (caller frees). */
 char *mailsec_template(const char *tpl, const char *entite, const char *titre, const char *link);
 

@@ -402,6 +402,15 @@ password_hashed(struct form_view *fv, struct fline *l, char hash[MAILSEC_HASH_MA
 	if (strcmp(js_str(l->field, "type"), "password") != 0 || !l->value[0] ||
 	    strcmp(js_str(fv->detail, "type"), "mailsec-bidir") != 0)
 		return true;
+	/* Compared in clear, before hashing: both are typed anew. */
+	const char *id = js_str(l->field, "id");
+	if (strcmp(fv_get(fv, strcmp(id, "password") == 0 ? "password2" : "password"), l->value) != 0) {
+		free(l->error);
+		l->error = xstrdup(_("Les deux mots de passe ne sont pas identiques : tapez-les tous les deux."));
+		build_rows(fv);
+		ui_message(true, "%s", l->error);
+		return false;
+	}
 	struct err err = { 0 };
 	if (mailsec_password_field(ui.db, fv->id, l->value, hash, &err))
 		return true;

@@ -2,13 +2,16 @@
  * (type, address, sending, last sending, number of sendings, reading,
  * answer, error) and the answers with their files, as two tabs; live
  * (NOTIFY liasse_dossier). a: resend to the selected recipient or to all,
- * or "Définir comme non reçu". Opened by tui_open_mailsec(id) (to be
- * wired in the dossier view of a mailsec-bidir dossier). */
+ * or "Définir comme non reçu"; Entrée on a file of an answer saves it.
+ * Opened by tui_open_mailsec(id), key s of a mailsec-bidir dossier. Also
+ * the announce of answers on the message line (liasse_mailsec_reponse). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/i18n.h"
+#include "core/mailsec.h"
 #include "tui/text.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
@@ -83,14 +86,18 @@ mlines_clear(struct mailsec_view *m)
 	m->n = 0;
 }
 
+/* A line of the answers tab; FILE: id and name of an answer's file. */
 static void
-mline(struct mailsec_view *m, enum theme_elem e, bool heading, const char *a, const char *b)
+mline(struct mailsec_view *m, enum theme_elem e, bool heading, const char *a, const char *b,
+      const char *file, const char *name)
 {
 	m->l = xrealloc(m->l, (m->n + 1) * sizeof(*m->l));
 	struct mline *x = &m->l[m->n++];
 	memset(x, 0, sizeof *x);
 	x->c[0] = xstrdup(a ? a : "");
 	x->c[1] = xstrdup(b ? b : "");
+	x->c[2] = xstrdup(file ? file : "");
+	x->c[3] = xstrdup(name ? name : "");
 	x->elem = e;
 	x->heading = heading;
 }
@@ -137,7 +144,7 @@ mailsec_open(struct view *v, struct err *err)
 		const char *pd[] = { PQgetvalue(r, i, 0) };
 		PGresult *a = tui_query("SELECT to_char(repondu_at, 'DD/MM/YYYY HH24:MI'), reponse "
 					"FROM liasse.mailsec_reponse($1)", 1, pd, err);
-		PGresult *f = a ? tui_query("SELECT nom, mime, taille::text FROM liasse.mailsec_reponse_fichiers($1)",
+		PGresult *f = a ? tui_query("SELECT nom, mime, taille::text, id::text FROM liasse.mailsec_reponse_fichiers($1)",
 					    1, pd, err) : NULL;
 		if (!f) {
 			if (a)
@@ -146,20 +153,20 @@ mailsec_open(struct view *v, struct err *err)
 		}
 		char head[400];
 		snprintf(head, sizeof head, _("%s — %s"), PQgetvalue(r, i, 9), PQgetvalue(a, 0, 0));
-		mline(m, EL_DEFAULT, true, head, "");
+		mline(m, EL_DEFAULT, true, head, "", NULL, NULL);
 		char *text = xstrdup(PQgetvalue(a, 0, 1));
 		for (char *s = text, *nl; s; s = nl) {
 			nl = strchr(s, '\n');
 			if (nl)
 				*nl++ = '\0';
-			mline(m, EL_DEFAULT, false, "  ", s);
+			mline(m, EL_DEFAULT, false, "  ", s, NULL, NULL);
 		}
 		free(text);
 		for (int k = 0; k < PQntuples(f); k++) {
 			char fl[400];
 			snprintf(fl, sizeof fl, _("fichier : %s (%s, %s octets)"), PQgetvalue(f, k, 0), PQgetvalue(f, k, 1),
 				 PQgetvalue(f, k, 2));
-			mline(m, EL_DATE, false, "  ", fl);
+			mline(m, EL_DATE, false, "  ", fl, PQgetvalue(f, k, 3), PQgetvalue(f, k, 0));
 		}
 		PQclear(a);
 		PQclear(f);
@@ -260,8 +267,30 @@ mailsec_title(struct view *v, struct strbuf *sb)
 static void
 mailsec_position(struct view *v, struct strbuf *sb)
 {
-	(void)v;
-	sb_add(sb, _("a : envoyer à nouveau, non reçu · Tab : réponses"));
+	struct mailsec_view *m = v->data;
+	sb_add(sb, m->tab == 1 ? _("Entrée sur un fichier : l'enregistrer") : _("a : envoyer à nouveau, non reçu · Tab : réponses"));
+}
+
+/* Enter on a file of an answer: saved on this machine. */
+static void
+save_file(const struct mline *l)
+{
+	char q[400];
+	snprintf(q, sizeof q, _("Enregistrer « %s » sous :"), l->c[3]);
+	char *path = ui_prompt(q, l->c[3]);
+	if (!path || !*path) {
+		free(path);
+		return;
+	}
+	snprintf(q, sizeof q, _("« %s » existe déjà : le remplacer ?"), path);
+	struct err err = { 0 };
+	if (access(path, F_OK) == 0 && !ui_confirm(q))
+		;
+	else if (mailsec_reponse_fichier_save(ui.db, l->c[2], path, &err))
+		ui_message(false, _("Fichier enregistré : %s"), path);
+	else
+		ui_error(&err);
+	free(path);
 }
 
 static bool
@@ -277,6 +306,10 @@ mailsec_request(struct view *v, enum action act)
 		view_fix_cursor(v);
 		return true;
 	case ACT_ENTER:
+		if (m->tab == 1 && v->cursor < m->n && m->l[v->cursor].c[2][0]) {
+			save_file(&m->l[v->cursor]);
+			return true;
+		}
 		if (m->tab == 0 && v->cursor < mailsec_rows(v) && PQgetvalue(m->dest, (int)v->cursor, 10)[0] == 't') {
 			m->tab = 1;
 			v->cursor = v->top = 0;

@@ -54,6 +54,12 @@ keys i
 keys -l "$T/absent.csv"
 keys Enter
 assert_has "fichier absent : message clair" "Impossible d'ouvrir"
+printf '\xff\xfee\x00m\x00' >"$T/unicode.csv"
+keys i
+keys -l "$T/unicode.csv"
+keys Enter
+assert_has "fichier UTF-16 : message clair" "Fichier en UTF-16"
+assert_has "fichier UTF-16 : le carnet reste affiché" "Ancienne description"
 keys i
 keys -l "$T/elus.csv"
 keys Enter
@@ -103,10 +109,18 @@ assert_has "mot de passe en cours de saisie : masqué" "**********"
 assert_lacks "mot de passe en cours de saisie : jamais en clair" "Secret-42"
 keys Enter
 keys Down Enter
-keys -l 'Secret-42!'
+keys -l 'Autre-99'
 keys Enter
 keys Down Enter
 keys -l 'Conseil du 12 mars'
+keys Enter
+keys F2
+assert_has "mots de passe différents : message clair" "Les deux mots de passe ne sont pas identiques"
+assert_lacks "mots de passe différents : rien en clair à l'écran" "Autre-99"
+is "$(sql -c "SELECT count(*) FROM liasse.dossier_valeur v JOIN liasse.dossier d ON d.id = v.dossier_id WHERE d.type = 'mailsec-bidir' AND v.champ LIKE 'password%'")" 0 "mots de passe différents : rien d'enregistré"
+keys Home Down Down Down Down Enter
+keys -l 'Secret-42!'
+assert_has "mot de passe corrigé : les étoiles" "**********"
 keys Enter
 keys F2
 wait_for "Dossier enregistré." 5
@@ -145,7 +159,7 @@ is "$code" 303 "le mot de passe saisi dans l'interface ouvre la page"
 curl -s -b "$T/jar" "$link" >/dev/null
 if wait_for "1 lu(s)" 3; then ok "lecture : compteur mis à jour en direct"; else
 	fail "lecture : compteur mis à jour en direct"; screen | sed 's/^/#   |/'; fi
-curl -s -b "$T/jar" -o /dev/null -F 'reponse=Absent, pouvoir à M. Garçon' "$link/reponse"
+curl -s -b "$T/jar" -o /dev/null -F 'reponse=Absent, pouvoir à M. Garçon' -F 'fichier=@core/demo/document.pdf' "$link/reponse"
 curl -s -b "$T/jar" -o /dev/null -X POST "$link/valider"
 if wait_for "1 réponse(s)" 3; then ok "réponse : compteur mis à jour en direct"; else
 	fail "réponse : compteur mis à jour en direct"; screen | sed 's/^/#   |/'; fi
@@ -153,6 +167,14 @@ assert_has "réponse annoncée sur la ligne de message" "Réponse de Mme Hélèn
 like "$(screen | grep 'maire@a.example')" 'maire@a\.example +([0-9/]{5} [0-9:]{5} ){2} 1 [0-9/]{5} [0-9:]{5} [0-9/]{5} [0-9:]{5}$' "suivi : dates de lecture et de réponse"
 keys Tab
 assert_has "onglet Réponses : le texte de la réponse" "Absent, pouvoir à M. Garçon"
+assert_has "onglet Réponses : le fichier de la réponse" "fichier : document.pdf (application/pdf"
+keys End Enter
+assert_has "Entrée sur le fichier : où l'enregistrer" "Enregistrer « document.pdf » sous :"
+keys C-u
+keys -l "$T/copie.pdf"
+keys Enter
+assert_has "fichier enregistré" "Fichier enregistré"
+is "$(sha256sum <"$T/copie.pdf" 2>/dev/null)" "$(sha256sum <core/demo/document.pdf)" "fichier de la réponse enregistré à l'identique"
 keys Tab
 
 # Resend to the deputy from the tracking view: his old link is replaced.
