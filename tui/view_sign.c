@@ -157,6 +157,10 @@ build_lines(struct sign_view *d)
 	}
 	if (d->signer_problem[0])
 		line(d, EL_ERROR, _("Refusé"), "%s", d->signer_problem);
+	if (d->signer && d->cert_ok && d->signer->pin_state == SIGNER_PIN_FINAL_TRY)
+		line(d, EL_ERROR, _("Attention"), _("dernier essai de code PIN avant le blocage de la carte"));
+	else if (d->signer && d->cert_ok && d->signer->pin_state == SIGNER_PIN_COUNT_LOW)
+		line(d, EL_ERROR, _("Attention"), _("la carte signale des essais de code PIN échoués"));
 	d->pin_row = d->n;
 	if (d->signer && d->cert_ok && d->signer->needs_pin) {
 		char mask[PIN_MAX + 1];

@@ -75,6 +75,7 @@ keys Enter
 wait_for "Code PIN incorrect" 10
 assert_has "mauvais PIN : message en français sur l'écran" "Code PIN incorrect"
 assert_has "mauvais PIN : on reste sur l'écran de signature" "Signature · PES recettes 2026"
+assert_has "mauvais PIN : l'état signalé par la carte est rappelé" "la carte signale des essais de code PIN échoués"
 is "$(version)" "$v0" "mauvais PIN : dossier inchangé"
 is "$(sql -c "SELECT count(*) FROM liasse.fichier WHERE dossier_id = $id AND champ = 'fichier_pes_signe'")" 0 "mauvais PIN : aucun fichier signé"
 
