@@ -43,7 +43,19 @@
 	GROUP(N_("Formulaire"))                                                              \
 	ACT(SAVE, "save", N_("Enregistrer"), N_("Enregistrer"))                                                 \
 	ACT(CLEAR_FIELD, "clear-field", N_("Vider"), N_("Vider le champ"))                                \
-	ACT(PICK_FILE, "pick-file", N_("Fichier"), N_("Choisir un fichier sur cette machine"))
+	ACT(PICK_FILE, "pick-file", N_("Fichier"), N_("Choisir un fichier sur cette machine"))    \
+	GROUP(N_("Administration"))                                                          \
+	ACT(ADM_NEW, "admin-new", N_("Créer"), N_("Créer une sous-entité, un utilisateur, un connecteur ou une association")) \
+	ACT(ADM_EDIT, "admin-edit", N_("Modifier"), N_("Modifier l'entité ou les paramètres du connecteur"))          \
+	ACT(ADM_ACTIVE, "admin-active", N_("Activer"), N_("Désactiver ou réactiver l'entité ou l'utilisateur"))       \
+	ACT(ADM_MOVE, "admin-move", N_("Déplacer"), N_("Déplacer l'entité sous une autre entité mère"))               \
+	ACT(ADM_GRANT, "admin-grant", N_("Donner rôle"), N_("Donner un rôle à l'utilisateur sur une entité"))               \
+	ACT(ADM_REVOKE, "admin-revoke", N_("Retirer rôle"), N_("Retirer un rôle à l'utilisateur"))                           \
+	ACT(ADM_TEST, "admin-test", N_("Tester"), N_("Tester la connexion du connecteur"))                            \
+	ACT(ADM_INHERIT, "admin-inherit", N_("Hériter"), N_("Hériter ou non des associations de l'entité mère"))    \
+	ACT(ADM_DELETE, "admin-delete", N_("Supprimer"), N_("Supprimer le connecteur, l'association ou le travail"))  \
+	ACT(ADM_RETRY, "admin-retry", N_("Relancer"), N_("Relancer maintenant le travail en attente"))                \
+	ACT(ADM_SUSPEND, "admin-suspend", N_("Suspendre"), N_("Suspendre le travail en attente"))
 
 enum action {
 	ACT_NONE = 0,

@@ -219,18 +219,68 @@ wait_key(void)
 	}
 }
 
-char *
-ui_prompt(const char *label, const char *initial)
+/* A masked copy of E: one '*' per character, the cursor kept. */
+static void
+mask_edit(const struct lineedit *e, struct lineedit *m)
 {
-	struct lineedit e = { 0 };
+	sb_reset(&m->text);
+	m->pos = 0;
+	for (size_t i = 0; i < e->text.len; i++) {
+		if (((unsigned char)e->text.data[i] & 0xC0) == 0x80)
+			continue;
+		sb_addc(&m->text, '*');
+		if (i < e->pos)
+			m->pos++;
+	}
+}
+
+/* ERROR over the two lines above the prompt (the end of the body and
+ * the status line), cut at a space. */
+static void
+draw_prompt_error(const char *error)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	size_t cut = strlen(error);
+	if (ui_text_width(error) > ui.cols) {
+		for (size_t i = 1; error[i]; i++) {
+			if (error[i] != ' ')
+				continue;
+			char *head = xstrndup(error, i);
+			bool fits = ui_text_width(head) <= ui.cols;
+			free(head);
+			if (!fits)
+				break;
+			cut = i;
+		}
+	}
+	char *head = xstrndup(error, cut);
+	ui_text_fit(head, ui.cols, &a);
+	ui_text_fit(error[cut] ? error + cut + 1 : "", ui.cols, &b);
+	free(head);
+	attrset((attr_t)theme_attr(EL_ERROR));
+	mvaddstr(ui.lines - 3, 0, sb_str(&a));
+	mvaddstr(ui.lines - 2, 0, sb_str(&b));
+	sb_free(&a);
+	sb_free(&b);
+}
+
+static char *
+prompt_line(const char *label, const char *initial, bool secret, const char *error)
+{
+	struct lineedit e = { 0 }, m = { 0 };
 	lineedit_set(&e, initial);
+	lineedit_set(&m, "");
 	ui.message[0] = '\0';
 	for (;;) {
 		draw_screen();
 		struct strbuf lab = STRBUF_INIT, field = STRBUF_INIT;
 		int lw = ui_text_fit(label, ui_text_width(label), &lab);
 		int curx = 0;
-		lineedit_view(&e, ui.cols - lw - 2, &field, &curx);
+		if (secret)
+			mask_edit(&e, &m);
+		lineedit_view(secret ? &m : &e, ui.cols - lw - 2, &field, &curx);
+		if (error && ui.lines > 4)
+			draw_prompt_error(error);
 		attrset((attr_t)theme_attr(EL_MESSAGE));
 		mvaddstr(ui.lines - 1, 0, sb_str(&lab));
 		addstr(" ");
@@ -243,17 +293,34 @@ ui_prompt(const char *label, const char *initial)
 		sb_free(&lab);
 		sb_free(&field);
 		int k = wait_key();
-		if (k == 27) {
+		if (k == 27 || k == (KEY_FN | KEY_ENTER)) {
+			char *s = k == 27 ? NULL : xstrdup(sb_str(&e.text));
+			if (secret && e.text.data)
+				memset(e.text.data, 0, e.text.len);
 			lineedit_free(&e);
-			return NULL;
-		}
-		if (k == (KEY_FN | KEY_ENTER)) {
-			char *s = xstrdup(sb_str(&e.text));
-			lineedit_free(&e);
+			lineedit_free(&m);
 			return s;
 		}
 		lineedit_key(&e, k);
 	}
+}
+
+char *
+ui_prompt(const char *label, const char *initial)
+{
+	return prompt_line(label, initial, false, NULL);
+}
+
+char *
+ui_prompt_error(const char *label, const char *initial, const char *error)
+{
+	return prompt_line(label, initial, false, error);
+}
+
+char *
+ui_prompt_secret(const char *label)
+{
+	return prompt_line(label, "", true, NULL);
 }
 
 bool

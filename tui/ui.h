@@ -56,6 +56,10 @@ void ui_error(const struct err *err);
 /* Asks for a line of text on the bottom line (INITIAL pre-filled);
  * returns a new string (caller frees) or NULL on Esc. */
 char *ui_prompt(const char *label, const char *initial);
+/* Same, with ERROR (why the previous answer was refused) shown above. */
+char *ui_prompt_error(const char *label, const char *initial, const char *error);
+/* Same for a password: every character shows as '*'; no initial text. */
+char *ui_prompt_secret(const char *label);
 /* Asks yes/no; true for yes. */
 bool ui_confirm(const char *question);
 /* Lets the user pick one of N labels in a pop-up list; -1 on Esc. */

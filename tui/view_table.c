@@ -1,6 +1,6 @@
-/* Read-mostly tables: Journal des événements (with a text filter) and
- * Administration (entities, users and their roles, roles), as tabs of
- * one view. Each tab is a query and column widths. */
+/* Read-mostly tables: Journal des événements (with a text filter), as
+ * tabs of one view. Each tab is a query and column widths. The
+ * Administration screens are view_admin.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,35 +36,6 @@ static const struct table_tab journal_tabs[] = {
 	  "ORDER BY j.id DESC LIMIT 1000",
 	  { N_("Date"), N_("Entité"), N_("Utilisateur"), N_("Dossier"), N_("Action"), N_("Message") },
 	  { 19, 12, 12, 7, 12, 0 } },
-};
-
-static const struct table_tab admin_tabs[] = {
-	{ N_("Entités"),
-	  "SELECT e.id::text, repeat('  ', (SELECT count(*)::int - 1 FROM liasse.entite_ancetre a "
-	  "WHERE a.entite_id = e.id)) || e.denomination, e.type, coalesce(e.siren, ''), "
-	  "CASE WHEN e.actif THEN 'oui' ELSE 'non' END, '' FROM liasse.entite e "
-	  "WHERE $1 = '' OR e.denomination ILIKE '%' || $1 || '%' OR $2::bigint IS NULL "
-	  "ORDER BY (SELECT string_agg(lpad(x.ancetre_id::text, 12, '0'), '/' ORDER BY x.niveau DESC) "
-	  "FROM liasse.entite_ancetre x WHERE x.entite_id = e.id)",
-	  { N_("Id"), N_("Dénomination"), N_("Type"), N_("SIREN"), N_("Active"), "" },
-	  { 5, 34, 18, 9, 6, 0 } },
-	{ N_("Utilisateurs et droits"),
-	  "SELECT u.login, u.prenom || ' ' || u.nom, coalesce(e.denomination, ''), "
-	  "coalesce((SELECT string_agg(r.role || ' @ ' || re.denomination, ', ') FROM "
-	  "liasse.utilisateur_role r JOIN liasse.entite re ON re.id = r.entite_id "
-	  "WHERE r.utilisateur_id = u.id), ''), CASE WHEN u.actif THEN 'oui' ELSE 'non' END, '' "
-	  "FROM liasse.utilisateur u LEFT JOIN liasse.entite e ON e.id = u.entite_id "
-	  "WHERE ($1 = '' OR u.login ILIKE '%' || $1 || '%' OR u.nom ILIKE '%' || $1 || '%') "
-	  "AND $2::bigint IS NOT NULL ORDER BY u.login",
-	  { N_("Identifiant"), N_("Nom"), N_("Entité"), N_("Rôles"), N_("Actif"), "" },
-	  { 14, 20, 14, 0, 0, 0 } },
-	{ N_("Rôles"),
-	  "SELECT r.role, r.libelle, coalesce((SELECT string_agg(d.droit, ', ' ORDER BY d.droit) "
-	  "FROM liasse.role_droit d WHERE d.role = r.role), ''), '', '', '' FROM liasse.role r "
-	  "WHERE ($1 = '' OR r.role ILIKE '%' || $1 || '%') AND $2::bigint IS NOT NULL "
-	  "ORDER BY r.role",
-	  { N_("Rôle"), N_("Libellé"), N_("Droits"), "", "", "" },
-	  { 24, 28, 0, 0, 0, 0 } },
 };
 
 static bool
@@ -209,7 +180,6 @@ table_notify(struct view *v, const char *channel, const char *payload)
 }
 
 static const enum action journal_keys[] = { ACT_ENTER, ACT_SEARCH, ACT_FILTER_CLEAR, ACT_NONE };
-static const enum action admin_keys[] = { ACT_NEXT_TAB, ACT_SEARCH, ACT_NONE };
 
 static const struct view_ops journal_ops = {
 	.name = "journal",
@@ -227,23 +197,7 @@ static const struct view_ops journal_ops = {
 	.keybar = journal_keys,
 };
 
-static const struct view_ops admin_ops = {
-	.name = "admin",
-	.keymap = KEYMAP_ADMIN,
-	.open = table_open,
-	.close = table_close,
-	.rows = table_rows,
-	.row = table_row,
-	.header = table_header,
-	.tabs = table_tabs,
-	.title = table_title,
-	.position = table_position,
-	.request = table_request,
-	.keybar = admin_keys,
-};
-
 void ui_open_journal(void);
-void ui_open_admin(void);
 
 void
 ui_open_journal(void)
@@ -254,17 +208,6 @@ ui_open_journal(void)
 	t->keymap = KEYMAP_JOURNAL;
 	t->title = N_("Journal des événements");
 	ui_push(view_new(&journal_ops, t));
-}
-
-void
-ui_open_admin(void)
-{
-	struct table *t = xcalloc(1, sizeof(*t));
-	t->tabs = admin_tabs;
-	t->ntabs = sizeof(admin_tabs) / sizeof(admin_tabs[0]);
-	t->keymap = KEYMAP_ADMIN;
-	t->title = N_("Administration");
-	ui_push(view_new(&admin_ops, t));
 }
 
 /* vim: set ts=8 sw=8 noexpandtab: */
