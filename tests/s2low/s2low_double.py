@@ -256,7 +256,8 @@ class Handler(BaseHTTPRequestHandler):
                 s['actes'] = {str(k): {'number': v['number'], 'status': v['status'], 'type': v['type'],
                                    'subject': v['subject'], 'files': [st.files[f]['posted'] for f in v['files']][1:]}
                               for k, v in st.actes.items()}
-                s['helios'] = {str(k): {'status': v['status'], 'name': v['name']} for k, v in st.helios.items()}
+                s['helios'] = {str(k): {'status': v['status'], 'name': v['name'], 'sha1': v['sha1']}
+                               for k, v in st.helios.items()}
                 return self.send(200, json.dumps(s), 'application/json')
             if what == 'advance':
                 tid = int(q['transaction'])

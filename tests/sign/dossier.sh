@@ -134,6 +134,33 @@ L "$UA" dossier get "$idd" document "$W/conv-orig.pdf" >/dev/null
 check "document : l'original est gardé" cmp "$W/conv-orig.pdf" "$DOC"
 
 
+# --- the TdT connector sends the signed PES (S2LOW test double)
+. tests/s2low/lib.sh
+if command -v python3 >/dev/null && s2low_certs "$TEST_TMP/pki" && s2low_start "$TEST_TMP/pki"; then
+	trap s2low_stop EXIT
+	C() { "$LIASSE" --db "dbname=$DB" connecteur "$@"; }
+	c=$(C create --entite "$ENT_A" --type s2low "S2LOW de test")
+	C set "$c" url "$S2LOW_URL" && C set "$c" ca --fichier "$TEST_TMP/pki/ca.pem" &&
+	C set "$c" certificat --fichier "$TEST_TMP/pki/client.pem" &&
+	C set "$c" cle --fichier "$TEST_TMP/pki/client.key" &&
+	C associate --entite "$ENT_A" --type-dossier helios-generique --famille TdT "$c" >/dev/null ||
+		fail "connecteur S2LOW"
+	idt=$(L "$UA" dossier create --entite "$ENT_A" --type helios-generique --titre "PES au TdT")
+	L "$UA" dossier set "$idt" envoi_signature=on envoi_tdt=on >/dev/null
+	L "$UA" dossier attach "$idt" fichier_pes "$SRC" >/dev/null
+	L "$UA" dossier action "$idt" orientation >/dev/null
+	sys "SELECT job_run_local($idt)" >/dev/null
+	L "$UA" dossier signer "$idt" "${SOFTHSM[@]}" --token CARDLAB-SIGN --pin-file "$W/pin" >/dev/null 2>&1
+	for _ in 1 2 3; do "$LIASSE" --db "dbname=$DB" daemon --once >/dev/null 2>&1; done
+	is "$(dsql "$UA" "SELECT etat FROM dossier WHERE id = $idt")" send-tdt "signé puis transmis au TdT"
+	L "$UA" dossier get "$idt" fichier_pes_signe "$W/t.xml" >/dev/null
+	posted=$(s2low_ctl "$TEST_TMP/pki" /_test/stats | python3 -c 'import json,sys; print(" ".join(v["sha1"] for v in json.load(sys.stdin)["helios"].values()))')
+	is "$posted" "$(sha1sum "$W/t.xml" | cut -d' ' -f1)" "S2LOW a reçu le PES signé (et non l'original)"
+	s2low_stop
+else
+	fail "double S2LOW"
+fi
+
 # --- the virtual PIV card (pcscd + opensc, PIN before each signature)
 if [ "${CARDLAB_VCARD:-0}" = 1 ]; then
 	OPENSC=(--pkcs11-module "$CARDLAB_OPENSC_MODULE" --token "Jeanne Martin")
