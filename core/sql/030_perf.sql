@@ -25,6 +25,57 @@ SET LOCAL search_path = liasse, pg_catalog;
 -- dossier_index_tri, dossier_search and dossier_etat_recherche of 002
 -- are the indexes the pages walk.)
 
+-- Dossiers per (entity, type), kept by the trigger of dossier_compte:
+-- menu counts and totals without a state read one row per pair, where the
+-- counters per state spread a syndicat over the whole table.
+CREATE TABLE dossier_compte_type (
+	entite_id bigint NOT NULL,
+	type      text NOT NULL,
+	n         bigint NOT NULL,
+	PRIMARY KEY (entite_id, type)
+);
+INSERT INTO dossier_compte_type SELECT c.entite_id, c.type, sum(c.n) FROM dossier_compte c
+	GROUP BY c.entite_id, c.type;
+ALTER TABLE dossier_compte_type ENABLE ROW LEVEL SECURITY;
+CREATE POLICY dossier_compte_type_lecture ON dossier_compte_type FOR SELECT USING ((entite_id, type) IN
+	(SELECT s.entite_id, s.type FROM liasse.dossier_scope() s));
+REVOKE ALL ON dossier_compte_type FROM PUBLIC;
+GRANT SELECT ON dossier_compte_type TO liasse_agent;
+
+CREATE OR REPLACE FUNCTION dossier_compter() RETURNS trigger
+LANGUAGE plpgsql SET search_path = liasse, pg_catalog AS $$
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		UPDATE dossier_compte SET n = n - 1
+		WHERE entite_id = OLD.entite_id AND type = OLD.type AND etat = OLD.etat;
+	END IF;
+	IF TG_OP IN ('UPDATE', 'INSERT') THEN
+		INSERT INTO dossier_compte AS c (entite_id, type, etat, n)
+		VALUES (NEW.entite_id, NEW.type, NEW.etat, 1)
+		ON CONFLICT (entite_id, type, etat) DO UPDATE SET n = c.n + 1;
+	END IF;
+	-- A state change leaves the per-type counter as it is.
+	IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.entite_id <> OLD.entite_id) THEN
+		UPDATE dossier_compte_type SET n = n - 1 WHERE entite_id = OLD.entite_id AND type = OLD.type;
+	END IF;
+	IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.entite_id <> OLD.entite_id) THEN
+		INSERT INTO dossier_compte_type AS c (entite_id, type, n) VALUES (NEW.entite_id, NEW.type, 1)
+		ON CONFLICT (entite_id, type) DO UPDATE SET n = c.n + 1;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION dossier_compte_rebuild() RETURNS void
+LANGUAGE sql SET search_path = liasse, pg_catalog AS $$
+	DELETE FROM dossier_compte;
+	INSERT INTO dossier_compte SELECT entite_id, type, etat, count(*) FROM dossier
+		GROUP BY entite_id, type, etat;
+	DELETE FROM dossier_compte_type;
+	INSERT INTO dossier_compte_type SELECT entite_id, type, count(*) FROM dossier
+		GROUP BY entite_id, type;
+$$;
+
 -- The (entity, type) pairs of a filter the caller reads dossiers of: the
 -- entity (NULL = all), with its sub-entities when P_SOUS, of type P_TYPE
 -- (NULL = all), with their number of dossiers (in state P_ETAT when not
@@ -47,17 +98,26 @@ BEGIN
 		WHERE (v_ents IS NULL OR s.entite_id = ANY (v_ents)) AND (p_type IS NULL OR s.type = p_type);
 		RETURN;
 	END IF;
+	-- Without a state, the per-type counters: one row per pair.
+	IF p_etat IS NULL THEN
+		RETURN QUERY
+		WITH s AS (SELECT s.entite_id, s.type FROM dossier_scope() s
+			   WHERE (v_ents IS NULL OR s.entite_id = ANY (v_ents))
+			     AND (p_type IS NULL OR s.type = p_type))
+		SELECT s.entite_id, s.type, coalesce(c.n, 0)::bigint
+		FROM s LEFT JOIN (SELECT c.entite_id, c.type, c.n FROM dossier_compte_type c
+				  WHERE c.entite_id = ANY (ARRAY(SELECT DISTINCT s.entite_id FROM s))) c
+			ON c.entite_id = s.entite_id AND c.type = s.type;
+		RETURN;
+	END IF;
 	RETURN QUERY
 	WITH s AS (SELECT s.entite_id, s.type FROM dossier_scope() s
 		   WHERE (v_ents IS NULL OR s.entite_id = ANY (v_ents))
-		     AND (p_type IS NULL OR s.type = p_type)),
-	     c AS (SELECT c.entite_id, c.type, sum(c.n) AS n FROM dossier_compte c
-		   WHERE c.entite_id = ANY (ARRAY(SELECT DISTINCT s.entite_id FROM s))
-		     AND (p_type IS NULL OR c.type = p_type)
-		     AND (p_etat IS NULL OR c.etat = p_etat)
-		   GROUP BY c.entite_id, c.type)
+		     AND (p_type IS NULL OR s.type = p_type))
 	SELECT s.entite_id, s.type, coalesce(c.n, 0)::bigint
-	FROM s LEFT JOIN c ON c.entite_id = s.entite_id AND c.type = s.type;
+	FROM s LEFT JOIN (SELECT c.entite_id, c.type, c.n FROM dossier_compte c
+			  WHERE c.entite_id = ANY (ARRAY(SELECT DISTINCT s.entite_id FROM s)) AND c.etat = p_etat) c
+		ON c.entite_id = s.entite_id AND c.type = s.type;
 END
 $$;
 

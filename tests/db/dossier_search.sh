@@ -38,6 +38,12 @@ is "$(printf '%s\n' "$out" | grep -c '^[0-9]')" 2 "jamais passés par « modific
 out=$(L "$UA" dossier list --entite "$ENT_A" --depuis demain --passe-par creation 2>&1)
 like "$out" "Filtre invalide" "date invalide : message clair"
 
+# The counters per (entity, type) follow creations and state changes.
+is "$(sql -c "SELECT count(*) FROM (SELECT entite_id, type, count(*) AS n FROM liasse.dossier GROUP BY 1, 2) d
+	FULL JOIN liasse.dossier_compte_type c USING (entite_id, type) WHERE coalesce(c.n, 0) <> coalesce(d.n, 0)")" 0 \
+	"compteurs par type tenus par le déclencheur"
+is "$(sql -c "SELECT sum(n) FROM liasse.dossier_compte_type WHERE entite_id = $ENT_A")" 3 "compteurs par type : les 3 dossiers de A"
+
 # 50,000 dossiers on 200 communes (and their history), as the owner.
 sql -q <<SQL
 SET search_path = liasse, pg_catalog;
