@@ -31,7 +31,7 @@ APP_SRC   = main.c $(wildcard cli/*.c) $(wildcard tui/*.c)
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 EMBED_IN  = $(sort $(wildcard core/sql/*.sql)) $(sort $(wildcard forms/*.form)) \
             $(sort $(wildcard themes/*.theme)) $(wildcard tui/keys.default) \
-            $(sort $(wildcard core/demo/*))
+            $(sort $(wildcard core/demo/*)) tests/s2low/lib.sh tests/s2low/s2low_double.py
 
 CORE_OBJ = $(CORE_SRC:%.c=$(B)/%.o) $(B)/embedded.o
 P11_OBJ  = $(P11_SRC:%.c=$(B)/%.o)

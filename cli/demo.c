@@ -21,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "core/demo.h"
+#include "core/embedded.h"
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/migrate.h"
@@ -33,6 +34,9 @@ struct demo {
 	char pgdir[1100];   /* cluster folder: data/, socket, log */
 	char bindir[512];   /* PostgreSQL programs */
 	struct passwd *run_as; /* NULL, or postgres when we are root */
+	char tdtdir[1100];  /* the S2LOW double: PKI, script, log */
+	pid_t s2low_pid;    /* the S2LOW double (0: not running) */
+	pid_t daemon_pid;   /* liasse daemon (0: not running) */
 };
 
 static bool
@@ -251,6 +255,131 @@ print_summary(const struct demo *d)
 	       DEMO_DEFAULT_USER, d->pgdir, DEMO_DEFAULT_USER);
 }
 
+/* Writes embedded file NAME to DIR/NAME (folders created). */
+static bool
+write_embedded(const char *dir, const char *name, struct err *err)
+{
+	const struct embedded_file *f = embedded_find(name);
+	char path[1400];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	bool ok = f && mkdirs(path, 0700);
+	*slash = '/';
+	FILE *fp = ok ? fopen(path, "wb") : NULL;
+	ok = fp && fwrite(f->data, 1, f->len, fp) == f->len;
+	if (fp && fclose(fp) != 0)
+		ok = false;
+	return ok || err_set(err, ERR_IO, _("Impossible d'écrire %s."), path);
+}
+
+/* The demo's TdT: the S2LOW test double (tests/s2low/lib.sh, carried by
+ * the binary) on a loopback port, with a private PKI made once; then the
+ * connectors pointed at it. */
+static bool
+tdt_start(struct demo *d, struct err *err)
+{
+	snprintf(d->tdtdir, sizeof(d->tdtdir), "%s/s2low", d->dir);
+	char ca[1200], pidfile[1200], portfile[1200], log[1200];
+	snprintf(ca, sizeof(ca), "%s/ca.pem", d->tdtdir);
+	snprintf(pidfile, sizeof(pidfile), "%s/double.pid", d->tdtdir);
+	snprintf(portfile, sizeof(portfile), "%s/port", d->tdtdir);
+	snprintf(log, sizeof(log), "%s/demarrage.log", d->tdtdir);
+	bool new_pki = access(ca, F_OK) != 0;
+	if (!mkdirs(d->tdtdir, 0700))
+		return err_set(err, ERR_IO, _("Impossible de créer le dossier %s."), d->tdtdir);
+	if (!write_embedded(d->tdtdir, "tests/s2low/lib.sh", err) ||
+	    !write_embedded(d->tdtdir, "tests/s2low/s2low_double.py", err) ||
+	    !write_embedded(d->tdtdir, "core/demo/pes-acquit.xml", err))
+		return false;
+	unlink(pidfile);
+	/* lib.sh's own functions: the certificates, then the double (it
+	 * answers each status poll with the next step: acquitted at once). */
+	const char *argv[] = { "/bin/sh", "-c",
+		"cd \"$1\" && . tests/s2low/lib.sh && { [ -s ca.pem ] || s2low_certs . ; } &&"
+		" s2low_start . --auto --auto-fast --acquit core/demo/pes-acquit.xml &&"
+		" echo \"$S2LOW_PID\" > double.pid",
+		"sh", d->tdtdir, NULL };
+	struct demo self = *d;
+	self.run_as = NULL; /* the double runs as the caller, not as postgres */
+	if (run(&self, argv, log) != 0)
+		return err_set(err, ERR_IO,
+			       _("Le double de S²LOW de la démonstration ne démarre pas (python3 et openssl "
+				 "sont-ils installés ? voir %s)."),
+			       log);
+	FILE *f = fopen(pidfile, "r");
+	long pid = 0;
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	d->s2low_pid = (pid_t)pid;
+	f = fopen(portfile, "r");
+	long port = 0;
+	if (f) {
+		if (fscanf(f, "%ld", &port) != 1)
+			port = 0;
+		fclose(f);
+	}
+	if (pid <= 0 || port <= 0)
+		return err_set(err, ERR_IO, _("Le double de S²LOW de la démonstration ne démarre pas (voir %s)."),
+			       log);
+	char url[64], conninfo[1300], pki[1200];
+	snprintf(url, sizeof(url), "https://localhost:%ld", port);
+	snprintf(pki, sizeof(pki), "%s", d->tdtdir);
+	snprintf(conninfo, sizeof(conninfo), "host=%s dbname=liasse user=postgres", d->pgdir);
+	struct db *db = db_open(conninfo, err);
+	bool ok = db && demo_tdt_configure(db, url, pki, new_pki, err);
+	db_close(&db);
+	return ok;
+}
+
+/* liasse daemon in the background, on the demo database. */
+static bool
+daemon_start(struct demo *d, struct err *err)
+{
+	char self[4096], conninfo[1300], log[1200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return err_set(err, ERR_IO, _("Impossible de retrouver le programme liasse."));
+	self[n] = '\0';
+	snprintf(conninfo, sizeof(conninfo), "host=%s dbname=liasse user=postgres", d->pgdir);
+	snprintf(log, sizeof(log), "%s/demon.log", d->tdtdir);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return err_set(err, ERR_IO, _("Impossible de lancer le démon : %s."), strerror(errno));
+	if (pid == 0) {
+		signal(SIGINT, SIG_IGN); /* Ctrl-C belongs to the interface */
+		if (!freopen(log, "a", stdout) || !freopen(log, "a", stderr))
+			_exit(126);
+		execl(self, self, "--db", conninfo, "daemon", "--veille", "5", (char *)NULL);
+		_exit(127);
+	}
+	d->daemon_pid = pid;
+	return true;
+}
+
+/* Stops the daemon (SIGTERM: it finishes its job) and the double. */
+static void
+services_stop(struct demo *d)
+{
+	if (d->daemon_pid > 0) {
+		kill(d->daemon_pid, SIGTERM);
+		while (waitpid(d->daemon_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		d->daemon_pid = 0;
+	}
+	if (d->s2low_pid > 0) {
+		kill(d->s2low_pid, SIGTERM);
+		/* Not our child (started by a shell): wait until it is gone. */
+		for (int i = 0; i < 50 && kill(d->s2low_pid, 0) == 0; i++)
+			usleep(100000);
+		d->s2low_pid = 0;
+	}
+}
+
 /* Runs ARGV (or an interactive shell) with the demo's libpq environment. */
 static int
 run_inside(const struct demo *d, const char *user, bool shell, char **argv)
@@ -346,8 +475,21 @@ cli_demo(struct cli *cli, int argc, char **argv)
 		print_summary(&d);
 		fflush(stdout);
 		bool interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-		if (optind < argc || interactive)
+		if (optind < argc || interactive) {
+			if (!tdt_start(&d, &err) || !daemon_start(&d, &err)) {
+				/* The demo still works, without its TdT. */
+				fprintf(stderr, _("liasse: %s\n"), err.msg);
+				fprintf(stderr, _("liasse: la démonstration continue sans télétransmission.\n"));
+				err_clear(&err);
+			} else {
+				printf(_("Télétransmission : double de S²LOW sur %s, démon liasse lancé "
+					 "(journal : %s/demon.log).\n"),
+				       d.tdtdir, d.tdtdir);
+				fflush(stdout);
+			}
 			rc = run_inside(&d, user, shell, optind < argc ? argv + optind : NULL);
+			services_stop(&d);
+		}
 	}
 	if (!keep)
 		stop_cluster(&d);

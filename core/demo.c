@@ -143,6 +143,99 @@ demo_one(struct db *admin, const struct demo_dossier *d, struct err *err)
 	return ok;
 }
 
+static const char *const demo_communes[] = {
+	"Saint-Martin-les-Vignes", "Beaulieu-sur-Loue", "Montagnac",
+};
+
+/* The content of file DIR/NAME (caller frees), NULL when unreadable. */
+static char *
+demo_read_file(const char *dir, const char *name, struct err *err)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set(err, ERR_IO, _("Fichier illisible : %s."), path);
+		return NULL;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_addn(&sb, buf, n);
+	fclose(f);
+	return sb_take(&sb);
+}
+
+static bool
+demo_tdt_one(struct db *db, const char *commune, const char *url, char *const pem[3], bool new_pki,
+	     struct err *err)
+{
+	int64_t e;
+	if (!demo_entite_id(db, commune, &e, err))
+		return false;
+	char eid[32], cid[32] = "";
+	snprintf(eid, sizeof(eid), "%lld", (long long)e);
+	const char *p[] = { eid };
+	PGresult *r = db_query(db, "SELECT id FROM liasse.connecteur WHERE entite_id = $1 AND type = 's2low'"
+			       " ORDER BY id LIMIT 1", 1, p, err);
+	if (!r)
+		return false;
+	bool created = PQntuples(r) == 0;
+	if (!created)
+		str_copy(cid, sizeof(cid), PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (created) {
+		r = db_query(db, "SELECT liasse.connecteur_create($1, 's2low', 'TdT', 'S²LOW de démonstration')",
+			     1, p, err);
+		if (!r)
+			return false;
+		str_copy(cid, sizeof(cid), PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	const char *q[] = { cid, url, pem[0], pem[1], pem[2], eid };
+	bool ok = db_exec(db, "SELECT liasse.connecteur_set($1, 'url', $2) FROM liasse.connecteur"
+			  " WHERE id = $1 AND config->>'url' IS DISTINCT FROM $2", 2, q, err);
+	if (ok && (created || new_pki))
+		ok = db_exec(db, "SELECT liasse.connecteur_set($1, 'ca', $2, true),"
+			     " liasse.connecteur_set($1, 'certificat', $3, true),"
+			     " liasse.connecteur_set($1, 'cle', $4, true)", 4,
+			     (const char *[]){ cid, pem[0], pem[1], pem[2] }, err);
+	if (ok && created)
+		ok = db_exec(db, "SELECT liasse.connecteur_associate($2, 'actes-generique', 'TdT', $1),"
+			     " liasse.connecteur_associate($2, 'helios-generique', 'TdT', $1)", 2,
+			     (const char *[]){ cid, eid }, err) &&
+		     db_exec(db, "INSERT INTO liasse.frequence (connecteur_id, expression, verrou)"
+			     " VALUES ($1, '2s', 'S2LOW')", 1, q, err);
+	return ok;
+}
+
+bool
+demo_tdt_configure(struct db *db, const char *url, const char *pki, bool new_pki, struct err *err)
+{
+	static const char *const files[] = { "ca.pem", "client.pem", "client.key" };
+	char *pem[3] = { NULL, NULL, NULL };
+	bool ok = true;
+	for (size_t i = 0; ok && i < 3; i++)
+		ok = (pem[i] = demo_read_file(pki, files[i], err)) != NULL;
+	ok = ok && db_begin(db, err);
+	for (size_t i = 0; ok && i < sizeof(demo_communes) / sizeof(demo_communes[0]); i++)
+		ok = demo_tdt_one(db, demo_communes[i], url, pem, new_pki, err);
+	if (ok)
+		ok = db_commit(db, err);
+	else
+		db_rollback(db);
+	for (size_t i = 0; i < 3; i++) {
+		if (pem[i]) {
+			volatile char *v = pem[i];
+			for (size_t k = 0; v[k]; k++)
+				v[k] = 0;
+		}
+		free(pem[i]);
+	}
+	return ok;
+}
+
 bool
 demo_data_load(struct db *db, struct err *err)
 {

@@ -26,3 +26,37 @@ if [ -f "$pgdir/data/postmaster.pid" ]; then fail "le serveur est arrêté à la
 
 out=$("$LIASSE" demo --dir "$dir" --frob 2>&1); rc=$?
 is "$rc" 2 "option inconnue : code 2"
+
+# The demo's TdT: a secretary creates and sends an acte through the CLI;
+# the S2LOW double and the daemon started by the demo acknowledge it
+# without anyone touching it (bounded wait), and both stop with the demo.
+if command -v python3 >/dev/null && command -v openssl >/dev/null; then
+	printf '%%PDF-1.4\n%% acte de démonstration\n%%%%EOF\n' >"$TEST_TMP/acte.pdf"
+	cat >"$TEST_TMP/envoi.sh" <<'SH'
+set -e
+e=$(psql -XAtc "SELECT id FROM liasse.entite WHERE denomination = 'Saint-Martin-les-Vignes'")
+id=$("$LIASSE" dossier create --entite "$e" --type actes-generique --titre "Arrêté de test du démon")
+"$LIASSE" dossier set "$id" acte_nature=1 numero_de_lacte=DEMO_T1 classification=1.1 type_acte=99_AR >/dev/null
+"$LIASSE" dossier attach "$id" arrete "$PDF" >/dev/null
+"$LIASSE" dossier action "$id" orientation >/dev/null
+for i in $(seq 1 60); do
+	etat=$(psql -XAtc "SELECT etat FROM liasse.dossier_etat WHERE dossier_id = $id AND etat = 'acquiter-tdt'")
+	[ -n "$etat" ] && break
+	sleep 1
+done
+echo "etat:$etat"
+echo "demon:$(pgrep -f "host=$PGHOST dbname=liasse user=postgres daemon" | tr '\n' ' ')"
+SH
+	out=$(LIASSE=$LIASSE PDF=$TEST_TMP/acte.pdf "$LIASSE" demo --dir "$dir" -- sh "$TEST_TMP/envoi.sh" 2>&1); rc=$?
+	is "$rc" 0 "démonstration avec télétransmission : code 0"
+	like "$out" "double de S²LOW sur" "le double de S²LOW et le démon sont lancés"
+	like "$out" "etat:acquiter-tdt" "l'acte envoyé reçoit son acquittement tout seul"
+	dpid=$(cat "$dir/s2low/double.pid" 2>/dev/null)
+	if [ -n "$dpid" ] && ! kill -0 "$dpid" 2>/dev/null; then ok "le double de S²LOW est arrêté à la sortie"
+	else fail "le double de S²LOW est arrêté à la sortie ($dpid)"; fi
+	mpid=$(printf '%s\n' "$out" | sed -n 's/^demon://p')
+	if [ -n "$mpid" ] && ! kill -0 $mpid 2>/dev/null; then ok "le démon est arrêté à la sortie"
+	else fail "le démon est arrêté à la sortie ($mpid)"; fi
+else
+	skip "télétransmission de la démonstration" "python3 ou openssl absent"
+fi
