@@ -42,9 +42,9 @@ pick_sign() {
 	for ((k = first + 1; k < n; k++)); do keys Down; done
 	keys Enter
 }
-# open_dossier TITLE: from the menu to the dossier.
+# open_dossier TITLE [TYPE-WORD]: from the menu to the dossier.
 open_dossier() {
-	keys / H e l i o s Enter
+	keys / ${2:-Helios} Enter
 	keys Enter
 	wait_for "$1" 5
 	local n k
@@ -115,6 +115,28 @@ assert_has "Entrée ne signe pas avec un certificat refusé" "Signature · PES e
 keys Escape
 wait_for "États du dossier" 5
 assert_has "Échap : retour au dossier inchangé" "Document à faire signer"
+keys q
+
+# A document to sign: detached CAdES .p7s, same screen.
+DOC=$W/convention.pdf
+printf '%%PDF-1.4\n%% convention de test\n' >"$DOC"
+idd=$(LA dossier create --entite "$ENT_A" --type document-a-signer --titre "Convention de partenariat")
+LA dossier set "$idd" iparapheur_sous_type=Convention >/dev/null
+LA dossier attach "$idd" document "$DOC" >/dev/null
+sed -i 's/^token .*/token CARDLAB-SIGN/' "$XDG_CONFIG_HOME/liasse/config"
+run_liasse
+wait_for "Types de dossiers" 5
+open_dossier "Convention de partenariat" faire
+pick_sign
+wait_for "Code PIN" 5
+assert_has "document : signature CAdES annoncée" "le document (signature CAdES détachée, .p7s)"
+keys -l "$CARDLAB_PIN"
+keys Enter
+wait_for "Signé par Jeanne Martin" 20
+assert_has "document : signé, nouvel état" "État : Signature récupérée"
+LA dossier get "$idd" signature "$W/conv.p7s" >/dev/null
+check "document : openssl cms -verify accepte la .p7s stockée" \
+	openssl cms -verify -binary -inform PEM -in "$W/conv.p7s" -content "$DOC" -CAfile "$CARDLAB_CA_CERT" -purpose any -out /dev/null
 keys q
 
 # The status line follows the card (virtual card through pcscd).
