@@ -232,6 +232,30 @@ is "$(screen | wc -l)" 24 "80x24 : 24 lignes"
 keys q
 wait_for "fin=0" 5 && ok "sortie normale" || fail "sortie normale"
 
+# An administrator who is an agent (role admin, no access to the secrets):
+# Tester la connexion goes through the daemon, which answers in the TUI.
+"$LIASSE" --db "dbname=$DB" connecteur set "$CON" url "$S2LOW_URL" || fail "adresse remise"
+"$LIASSE" --db "dbname=$DB" daemon --veille 600 >"$TEST_TMP/daemon.out" 2>&1 & dp=$!
+TUI_USER=admintui.jdurand
+run_liasse
+wait_for "Types de dossiers" 5
+keys F9
+wait_for "Dénomination" 5
+keys Tab Tab
+assert_has "administrateur agent : les connecteurs de l'entité" "S²LOW (actes et Hélios)"
+keys t
+wait_for "Tester la connexion « S²LOW (actes et Hélios) » : réussi" 20
+assert_has "test demandé au démon : réponse de S2LOW" "Connexion à S²LOW réussie"
+keys Enter
+keys Enter
+keys Down Down Down Down Enter
+keys -l "autre-secret"; keys Enter
+is "$(sql -c "SELECT valeurs->>'cle_mot_de_passe' FROM liasse.connecteur_secret WHERE connecteur_id = $CON")" "autre-secret" "administrateur agent : secret écrit"
+assert_lacks "administrateur agent : secret jamais affiché" "autre-secret"
+keys q
+wait_for "fin=0" 5 && ok "administrateur agent : sortie normale" || fail "administrateur agent : sortie normale"
+kill "$dp" 2>/dev/null; wait "$dp" 2>/dev/null
+
 # An agent without administration rights: the database's refusals.
 TUI_USER=$AGENT
 run_liasse
@@ -246,5 +270,9 @@ keys Tab Tab c Home Enter Enter
 assert_has "agent : création de connecteur refusée" "Droit « connecteur:edition » manquant sur l'entité $ENT_A."
 keys Tab Tab
 assert_has "agent : travaux refusés" "Droit « connecteur:lecture » manquant sur l'entité $ENT_A."
+keys Tab Tab c
+keys -l "agent.nouveau"; keys Enter Enter Enter Enter Enter
+assert_has "agent : création d'utilisateur refusée" "Droit « utilisateur:edition » manquant sur l'entité $ENT_A."
+is "$(sql -c "SELECT count(*) FROM pg_roles WHERE rolname = 'agent.nouveau'")" 0 "refus : aucun rôle PostgreSQL créé"
 keys q
 wait_for "fin=0" 5 && ok "agent : sortie normale" || fail "agent : sortie normale"
