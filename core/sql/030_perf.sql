@@ -282,8 +282,8 @@ DECLARE
 	v_id bigint := 9223372036854775807;
 BEGIN
 	-- The most frequent page (newest first, by entity and type, maybe
-	-- after a cursor) as a static query: its plan is kept for the
-	-- session, where a query written for the filter is planned each time.
+	-- after a cursor) as a static query: its plan is kept by the
+	-- connection, where a query written for the filter is planned each time.
 	IF coalesce(nullif(p_filtre->>'tri', ''), 'date') = 'date'
 	   AND NOT EXISTS (SELECT FROM jsonb_each(p_filtre) f
 			   WHERE f.key NOT IN ('entite', 'sous_entites', 'type', 'tri')
