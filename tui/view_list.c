@@ -94,12 +94,15 @@ static void
 rows_insert(struct list *l, PGresult *r, size_t at)
 {
 	size_t n = (size_t)PQntuples(r);
+	if (n == 0)
+		return;
 	if (l->n + n > l->cap) {
 		while (l->n + n > l->cap)
 			l->cap = l->cap ? 2 * l->cap : 64;
 		l->rows = xrealloc(l->rows, l->cap * sizeof(*l->rows));
 	}
-	memmove(l->rows + at + n, l->rows + at, (l->n - at) * sizeof(*l->rows));
+	if (at < l->n)
+		memmove(l->rows + at + n, l->rows + at, (l->n - at) * sizeof(*l->rows));
 	l->n += n;
 	for (size_t i = 0; i < n; i++) {
 		struct drow *d = &l->rows[at + i];
