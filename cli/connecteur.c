@@ -1,13 +1,12 @@
 /* liasse connecteur types|list|show|create|set|delete|associate|heriter|test|classification */
 #include <getopt.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/admin_connecteur.h"
 #include "core/connector.h"
 #include "core/http.h"
 
@@ -54,32 +53,6 @@ print_rows(struct cli *cli, struct db *db, const char *sql, int np, const char *
 	return EXIT_OK;
 }
 
-/* Reads PATH; binary content (PKCS#12) is stored as base64. */
-static char *
-read_value_file(const char *path, bool *binary)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	struct strbuf sb = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0 && sb.len < (16u << 20))
-		sb_addn(&sb, buf, n);
-	fclose(fp);
-	sb_add(&sb, "");
-	*binary = memchr(sb.data, 0, sb.len) != NULL;
-	for (size_t i = 0; i < sb.len && !*binary; i++)
-		if ((unsigned char)sb.data[i] < 0x09)
-			*binary = true;
-	if (!*binary)
-		return sb_take(&sb);
-	char *out = xmalloc(sb.len / 3 * 4 + 8);
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)sb.data, (int)sb.len);
-	sb_free(&sb);
-	return out;
-}
-
 static int
 cmd_set(struct cli *cli, struct db *db, int argc, char **argv)
 {
@@ -88,43 +61,25 @@ cmd_set(struct cli *cli, struct db *db, int argc, char **argv)
 	const char *id = argv[2], *key = argv[3], *val = argv[4];
 	char *owned = NULL;
 	struct err err = { 0 };
-	/* The type of the instance says whether the key is secret. */
-	const char *p[] = { id };
-	PGresult *r = db_query(db, "SELECT type FROM liasse.connecteur WHERE id = $1::bigint", 1, p, &err);
-	if (!r)
-		return cli_fail(cli, &err);
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		err_set(&err, ERR_NOT_FOUND, _("Connecteur %s introuvable."), id);
-		return cli_fail(cli, &err);
-	}
-	const struct connector_type *t = connector_find(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	const struct connector_field *f = connector_field_find(t, key);
-	if (t && !f && !(t == &connector_null && strncmp(key, "suite_", 6) == 0)) {
-		fprintf(stderr, _("liasse: paramètre « %s » inconnu pour le type %s (voir « liasse connecteur types »)\n"),
-			key, t->id);
-		return EXIT_USAGE;
-	}
-	bool secret = f && (f->kind == CF_SECRET || f->kind == CF_FILE);
 	if (strcmp(val, "--vide") == 0) {
 		val = NULL;
 	} else if (strncmp(val, "--fichier=", 10) == 0) {
-		bool bin;
-		owned = read_value_file(val + 10, &bin);
-		if (!owned) {
-			err_set(&err, ERR_IO, _("Fichier illisible : %s."), val + 10);
+		owned = connecteur_read_file(val + 10, &err);
+		if (!owned)
 			return cli_fail(cli, &err);
-		}
 		val = owned;
 	}
-	const char *q[] = { id, key, val, secret ? "t" : "f" };
-	bool ok = db_exec(db, "SELECT liasse.connecteur_set($1::bigint, $2, $3, $4::boolean)", 4, q, &err);
+	bool ok = connecteur_set_value(db, strtoll(id, NULL, 10), key, val, &err);
 	if (owned) {
 		volatile char *v = owned;
 		for (size_t i = 0; v[i]; i++)
 			v[i] = 0;
 		free(owned);
+	}
+	if (!ok && err.code == ERR_INPUT) {
+		/* An unknown or invalid key: a usage error. */
+		fprintf(stderr, _("liasse: %s (voir « liasse connecteur types »)\n"), err.msg);
+		return EXIT_USAGE;
 	}
 	return ok ? EXIT_OK : cli_fail(cli, &err);
 }
@@ -135,53 +90,15 @@ static int
 cmd_test(struct cli *cli, struct db *db, const char *id)
 {
 	struct err err = { 0 };
-	PGresult *r = db_query(db, "SELECT liasse.is_owner()", 0, NULL, &err);
-	if (!r)
+	struct strbuf answer = STRBUF_INIT;
+	bool ok;
+	if (!connecteur_test(db, strtoll(id, NULL, 10), 30000, &ok, &answer, &err)) {
+		sb_free(&answer);
 		return cli_fail(cli, &err);
-	bool owner = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
-	const char *p[] = { id };
-	if (owner) {
-		struct connector_config *cfg = connector_config_load(db, strtoll(id, NULL, 10), &err);
-		if (!cfg)
-			return cli_fail(cli, &err);
-		const struct connector_type *t = connector_find(cfg->type);
-		struct strbuf m = STRBUF_INIT;
-		bool ok = t && t->test ? t->test(cfg, &m, &err) : (sb_add(&m, _("Rien à tester.")), true);
-		connector_config_free(&cfg);
-		const char *q[] = { id, ok ? "t" : "f", ok ? sb_str(&m) : err.msg };
-		db_exec(db, "SELECT liasse.connecteur_log($1::bigint, 'test-connexion', $2::boolean, $3)", 3, q, NULL);
-		if (ok)
-			printf("%s\n", sb_str(&m));
-		sb_free(&m);
-		return ok ? EXIT_OK : cli_fail(cli, &err);
 	}
-	r = db_query(db, "SELECT coalesce(max(id), 0) FROM liasse.connecteur_action WHERE connecteur_id = $1::bigint",
-		     1, p, &err);
-	if (!r)
-		return cli_fail(cli, &err);
-	char last[32];
-	str_copy(last, sizeof last, PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (!db_exec(db, "SELECT liasse.connecteur_test_demande($1::bigint)", 1, p, &err))
-		return cli_fail(cli, &err);
-	const char *q[] = { id, last };
-	for (int i = 0; i < 300; i++) {
-		r = db_query(db, "SELECT ok, message FROM liasse.connecteur_action WHERE connecteur_id = $1::bigint"
-			     " AND id > $2::bigint AND action = 'test-connexion' ORDER BY id DESC LIMIT 1", 2, q, &err);
-		if (!r)
-			return cli_fail(cli, &err);
-		if (PQntuples(r)) {
-			bool ok = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-			fprintf(ok ? stdout : stderr, ok ? "%s\n" : "liasse: %s\n", PQgetvalue(r, 0, 1));
-			PQclear(r);
-			return ok ? EXIT_OK : EXIT_FAIL;
-		}
-		PQclear(r);
-		usleep(100000);
-	}
-	fprintf(stderr, "%s\n", _("liasse: pas de réponse du démon en 30 s : est-il lancé (liasse daemon) ?"));
-	return EXIT_FAIL;
+	fprintf(ok ? stdout : stderr, ok ? "%s\n" : "liasse: %s\n", sb_str(&answer));
+	sb_free(&answer);
+	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
 /* Fetches the current classification from S2LOW and stores its SHA-256:

@@ -27,7 +27,7 @@ bool connecteur_delete(struct db *db, long long id, struct err *err);
 
 /* Sets setting KEY of instance ID (VALUE NULL: removes it). Fields of
  * kind CF_SECRET and CF_FILE of the instance's type go to the secrets
- * table; an unknown key is refused with a French message. */
+ * table; an unknown key is refused (ERR_INPUT, French message). */
 bool connecteur_set_value(struct db *db, long long id, const char *key, const char *value,
 			  struct err *err);
 
