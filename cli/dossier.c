@@ -1,5 +1,6 @@
 /* liasse dossier create|show|set|attach|detach|get|action|list|counts|
- * history|journal|batch|migrate|signer: dossiers from scripts and tests.
+ * history|journal|batch|migrate|signer|typologies|classification: dossiers
+ * from scripts and tests.
  * Output is stable: "clé: valeur" lines for one object, tab-separated
  * rows for lists (meta lines start with "# "); --json where useful. */
 #include <getopt.h>
@@ -385,7 +386,8 @@ static int
 usage_dossier(void)
 {
 	return cli_usage(_("« liasse dossier » attend : create, show, set, attach, detach, get, "
-			   "action, signer, list, counts, history, journal, batch, migrate"));
+			   "action, signer, list, counts, history, journal, batch, migrate, "
+			   "typologies, classification"));
 }
 
 /* Subcommands that need a dossier id as first argument. */
@@ -497,7 +499,8 @@ cli_dossier(struct cli *cli, int argc, char **argv)
 		return cli_dossier_signer(cli, argc - 1, argv + 1);
 	static const char *const subs[] = { "create", "show",   "set",     "attach", "detach",
 					    "get",    "action", "list",    "counts", "history",
-					    "journal", "batch", "migrate" };
+					    "journal", "batch", "migrate", "typologies",
+					    "classification" };
 	bool known = false;
 	for (size_t k = 0; k < sizeof(subs) / sizeof(subs[0]); k++)
 		known |= strcmp(sub, subs[k]) == 0;
@@ -511,8 +514,14 @@ cli_dossier(struct cli *cli, int argc, char **argv)
 	char **pargv = argv + 1 + optind;
 	if (strcmp(sub, "create") == 0 && (!o.entite || !o.type))
 		return cli_usage(_("« dossier create » attend --entite ID et --type TYPE"));
-	if (strcmp(sub, "counts") == 0 && !o.entite)
-		return cli_usage(_("« dossier counts » attend --entite ID"));
+	if ((strcmp(sub, "counts") == 0 || strcmp(sub, "typologies") == 0 ||
+	     strcmp(sub, "classification") == 0) && !o.entite)
+		return cli_usage(_("« dossier %s » attend --entite ID"), sub);
+	if (strcmp(sub, "typologies") == 0 && (pargc != 1 || !strchr("123456", pargv[0][0]) ||
+					       pargv[0][1]))
+		return cli_usage(_("« dossier typologies » attend la nature de l'acte (1 à 6)"));
+	if (strcmp(sub, "classification") == 0 && pargc != 1)
+		return cli_usage(_("« dossier classification » attend le fichier de classification"));
 	struct db *db = cli_db_open(cli);
 	if (!db)
 		return EXIT_FAIL;
@@ -532,6 +541,19 @@ cli_dossier(struct cli *cli, int argc, char **argv)
 		else
 			rc = cli_fail(cli, &err);
 		PQclear(r);
+	} else if (strcmp(sub, "typologies") == 0) {
+		PGresult *r = dossier_typologies(db, o.entite, atoi(pargv[0]), &err);
+		if (r)
+			print_rows(r);
+		else
+			rc = cli_fail(cli, &err);
+		PQclear(r);
+	} else if (strcmp(sub, "classification") == 0) {
+		int n = 0;
+		if (dossier_classification_load(db, o.entite, pargv[0], &n, &err))
+			printf("codes: %d\n", n);
+		else
+			rc = cli_fail(cli, &err);
 	} else if (strcmp(sub, "batch") == 0) {
 		rc = cmd_batch(cli, db, &o, pargc, pargv);
 	} else {

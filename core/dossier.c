@@ -1,5 +1,6 @@
 #include "core/dossier.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -477,4 +478,75 @@ dossier_batch(struct db *db, const int64_t *ids, size_t n, const char *action, c
 			       3, p, err);
 	free(a);
 	return r;
+}
+
+#define CLASSIFICATION_MAX (8 << 20)
+
+bool
+dossier_classification_load(struct db *db, int64_t entite, const char *path, int *n,
+			    struct err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return err_set(err, ERR_IO, _("Impossible d'ouvrir « %s » : %s"), path,
+			       strerror(errno));
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t got;
+	while ((got = fread(buf, 1, sizeof(buf), fp)) > 0 && sb.len <= CLASSIFICATION_MAX)
+		sb_addn(&sb, buf, got);
+	bool bad = ferror(fp);
+	fclose(fp);
+	bool ok = true;
+	if (bad)
+		ok = err_set(err, ERR_IO, _("Lecture du fichier « %s » impossible : %s"), path,
+			     strerror(errno));
+	else if (sb.len > CLASSIFICATION_MAX)
+		ok = err_set(err, ERR_INPUT, _("Le fichier « %s » est trop gros pour une classification "
+					       "(8 Mio au plus)."), path);
+	else if (sb.len == 0 || memchr(sb.data, '\0', sb.len))
+		ok = err_set(err, ERR_INPUT, _("Le fichier « %s » n'est pas un fichier XML de "
+					       "classification."), path);
+	if (!ok) {
+		sb_free(&sb);
+		return false;
+	}
+	/* S2LOW serves it in ISO-8859-1: to UTF-8 for the database. */
+	char head[128];
+	str_copy(head, sizeof(head), sb.data);
+	for (char *h = head; *h; h++)
+		*h = (char)toupper((unsigned char)*h);
+	char *text;
+	if (strstr(head, "ISO-8859-1") || !utf8_valid(sb.data, sb.len)) {
+		struct strbuf u = STRBUF_INIT;
+		for (size_t i = 0; i < sb.len; i++) {
+			unsigned char c = (unsigned char)sb.data[i];
+			if (c < 0x80) {
+				sb_addc(&u, (char)c);
+			} else {
+				sb_addc(&u, (char)(0xc0 | (c >> 6)));
+				sb_addc(&u, (char)(0x80 | (c & 0x3f)));
+			}
+		}
+		text = sb_take(&u);
+	} else {
+		text = sb_take(&sb);
+	}
+	sb_free(&sb);
+	char e[24];
+	fmt_id(e, entite);
+	const char *p[] = { e, text };
+	ok = query_int(db, "SELECT liasse.actes_classification_charger($1, $2)", 2, p, n, err);
+	free(text);
+	return ok;
+}
+
+PGresult *
+dossier_typologies(struct db *db, int64_t entite, int nature, struct err *err)
+{
+	char e[24], na[16];
+	fmt_id(e, entite);
+	snprintf(na, sizeof(na), "%d", nature);
+	const char *p[] = { e, na };
+	return db_query(db, "SELECT code, libelle FROM liasse.actes_typologies($1, $2)", 2, p, err);
 }

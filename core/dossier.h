@@ -88,6 +88,16 @@ PGresult *dossier_history(struct db *db, int64_t id, struct err *err);
 /* Journal rows of the dossier (id, ts, type, utilisateur, action, message). */
 PGresult *dossier_journal(struct db *db, int64_t id, struct err *err);
 
+/* Actes typology: loads the codes of a classification file (the
+ * RetourClassification XML S2LOW serves, ISO-8859-1 or UTF-8, at most
+ * 8 MiB) for ENTITE and its sub-entities, replacing those loaded before;
+ * *N codes. */
+bool dossier_classification_load(struct db *db, int64_t entite, const char *path, int *n,
+				 struct err *err);
+/* Rows (code, libelle) of the typology codes valid for NATURE (1..6) on
+ * ENTITE, generic codes first. Caller PQclear()s. */
+PGresult *dossier_typologies(struct db *db, int64_t entite, int nature, struct err *err);
+
 /* Batch: actions possible on all of IDS (action, label, warning), and the
  * run (dossier_id, ok, etat, message per dossier). Caller PQclear()s. */
 PGresult *dossier_batch_actions(struct db *db, const int64_t *ids, size_t n, struct err *err);

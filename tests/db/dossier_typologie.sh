@@ -78,3 +78,25 @@ is "$(sql -c "SELECT count(*) FROM liasse.actes_typologie WHERE entite_id = $ENT
 id2=$(L "$UB" dossier create --entite "$ENT_B" --type actes-generique --titre "Sans classification")
 sql -c "DELETE FROM liasse.actes_typologie WHERE entite_id = $ENT_S" >/dev/null
 L "$UB" dossier set "$id2" acte_nature=1 type_acte=99_AR >/dev/null && ok "sans classification : 99_AR accepté pour une délibération" || fail "99_AR refusé sans classification"
+
+# From the command line: the file as S2LOW serves it (ISO-8859-1).
+out=$("$LIASSE" --db "dbname=$DB" dossier classification --entite "$ENT_B" "$TEST_TMP/classification.latin1")
+is "$out" "codes: 5" "liasse dossier classification : fichier ISO-8859-1 chargé (5 codes)"
+out=$(L "$UB" dossier typologies --entite "$ENT_B" 1)
+is "$(printf '%s\n' "$out" | cut -f1 | paste -sd,)" "99_DE,99_SE,21_RP" "liasse dossier typologies : codes de la nature 1"
+like "$out" "21_RP	Rapport de présentation" "libellé converti de l'ISO-8859-1"
+out=$(L "$UB" dossier set "$id2" type_acte=22_PN 2>&1)
+like "$out" "« 22_PN » n'est pas admis pour la nature 1" "la classification chargée s'applique aussitôt"
+out=$(L "$UB" dossier typologies --entite "$ENT_B" 7 2>&1); rc=$?
+is "$rc" 2 "nature 7 : code 2"
+like "$out" "la nature de l'acte \(1 à 6\)" "nature 7 : message clair"
+out=$(L "$UB" dossier typologies 1 2>&1)
+like "$out" "attend --entite ID" "sans --entite : message clair"
+out=$("$LIASSE" --db "dbname=$DB" dossier classification --entite "$ENT_B" "$TEST_TMP/absent.xml" 2>&1)
+like "$out" "Impossible d'ouvrir" "fichier absent : message clair"
+head -c 100 /dev/urandom >"$TEST_TMP/bin.xml"; printf '\0' >>"$TEST_TMP/bin.xml"
+out=$("$LIASSE" --db "dbname=$DB" dossier classification --entite "$ENT_B" "$TEST_TMP/bin.xml" 2>&1)
+like "$out" "n'est pas un fichier XML de classification" "fichier binaire : refusé"
+is "$(sql -c "SELECT count(*) FROM liasse.actes_typologie WHERE entite_id = $ENT_B")" 5 "classification de B intacte après les refus"
+out=$(L "$UB" dossier classification --entite "$ENT_B" "$TEST_TMP/classification.latin1" 2>&1); rc=$?
+is "$rc" 1 "un agent sans connecteur:edition : refusé"
