@@ -220,8 +220,13 @@ keys Enter
 assert_has "Entrée : le travail en détail, l'erreur entière" "Dernière erreur : Serveur injoignable (essai)"
 keys Enter
 like "$(screen | grep test-connex)" ' 1 +attente' "nombre d'essais affiché"
+keys s
+assert_has "suspendre : message" "Travail $J1 suspendu."
+like "$(screen | grep test-connex)" 'suspendu' "travail suspendu affiché"
+is "$(sql -c "SELECT etat FROM liasse.job WHERE id = $J1")" suspendu "travail suspendu en base"
 keys r
 assert_has "relancer : message" "Travail $J1 relancé."
+is "$(sql -c "SELECT etat FROM liasse.job WHERE id = $J1")" attente "relancé : de nouveau en attente"
 is "$(sql -c "SELECT nb_try || ' ' || (run_at <= now()) FROM liasse.job WHERE id = $J1")" "0 true" "relancé : essais remis à zéro, dû maintenant"
 keys DC
 assert_has "suppression : confirmation" "Supprimer le travail $J1 (test-connexion, dossier -) ? (o/n)"
