@@ -40,6 +40,7 @@
 	ACT(ACTION, "action", N_("Actions"), N_("Choisir une action sur le dossier"))                       \
 	ACT(HISTORY, "history", N_("États"), N_("États du dossier et journal du dossier"))                \
 	ACT(TRACKING, "tracking", N_("Suivi"), N_("Suivi des destinataires (mail sécurisé)"))            \
+	ACT(SIGN, "sign", N_("Signer"), N_("Signer le dossier avec la carte (écran de signature)"))      \
 	GROUP(N_("Formulaire"))                                                              \
 	ACT(SAVE, "save", N_("Enregistrer"), N_("Enregistrer"))                                                 \
 	ACT(CLEAR_FIELD, "clear-field", N_("Vider"), N_("Vider le champ"))                                \

@@ -334,6 +334,20 @@ run_action(struct view *v)
 	ui_message(false, "%s", msg);
 }
 
+/* The "Signer" key: the signature screen when the dossier may be signed now. */
+static void
+sign_key(struct dossier_view *d)
+{
+	struct json_object *acts = js_get(d->detail, "actions");
+	for (size_t i = 0; i < js_len(acts); i++) {
+		if (strcmp(js_str(js_at(acts, i), "id"), SIGN_ACTION) == 0) {
+			tui_open_sign(d->id);
+			return;
+		}
+	}
+	ui_message(true, _("Ce dossier ne se signe pas avec la carte dans son état actuel."));
+}
+
 static bool
 dossier_request(struct view *v, enum action a)
 {
@@ -355,6 +369,9 @@ dossier_request(struct view *v, enum action a)
 		return true;
 	case ACT_ACTION:
 		run_action(v);
+		return true;
+	case ACT_SIGN:
+		sign_key(d);
 		return true;
 	case ACT_TRACKING:
 		if (strcmp(js_str(d->detail, "type"), "mailsec-bidir") == 0)

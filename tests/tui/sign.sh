@@ -89,6 +89,8 @@ keys h
 wait_for "Utilisateur" 5
 assert_has "historique : signature par l'agent" "Signature récupérée    $TUI_USER      Signé par Jeanne Ma"
 is "$(sql -c "SELECT etat FROM liasse.dossier WHERE id = $id")" recu-iparapheur "état en base : Signature récupérée"
+keys S
+assert_has "touche S sur un dossier déjà signé : message" "Ce dossier ne se signe pas avec la carte dans son état actuel."
 LA dossier get "$id" fichier_pes_signe "$W/tui-signe.xml" >/dev/null
 check "le PES stocké se vérifie (liasse pes verify)" "$LIASSE" pes verify --ca "$CARDLAB_CA_CERT" "$W/tui-signe.xml"
 is "$(xmlsec_all "$W/tui-signe.xml" 6)" 6 "xmlsec1 vérifie les 6 signatures"
@@ -96,7 +98,8 @@ like "$(cat "$W/tui-signe.xml")" "<xad:City>Dijon</xad:City>" "lieu de signature
 grep -rqs -- "$CARDLAB_PIN\|$CARDLAB_WRONG_PIN" "$XDG_STATE_HOME" && fail "aucun PIN dans le journal de liasse" || ok "aucun PIN dans le journal de liasse"
 keys q
 
-# An expired certificate: refused before any PIN, with its reason.
+# An expired certificate (screen opened with the S key): refused before
+# any PIN, with its reason.
 id2=$(LA dossier create --entite "$ENT_A" --type helios-generique --titre "PES expiré")
 LA dossier set "$id2" envoi_signature=on envoi_tdt=off >/dev/null
 LA dossier attach "$id2" fichier_pes "$PES/aller/depense_bordereau_id_small.xml" >/dev/null
@@ -106,7 +109,7 @@ sed -i 's/^token .*/token CARDLAB-EXPIRED/' "$XDG_CONFIG_HOME/liasse/config"
 run_liasse
 wait_for "Types de dossiers" 5
 open_dossier "PES expiré"
-pick_sign
+keys S
 wait_for "Refusé" 5
 assert_has "certificat expiré : refusé avec la raison" "a expiré le 2023-01-01"
 assert_lacks "certificat expiré : pas de champ PIN" "Code PIN"
