@@ -121,6 +121,23 @@ usr_create(struct admin *a)
 	free(login), free(nom), free(prenom), free(email), free(pw), free(pw2);
 }
 
+/* Lets the user pick one of the pairs P, shown as "a SEP b"; -1 on Esc. */
+static int
+pick_pair(const char *title, const struct role_pairs *p, bool columns)
+{
+	char **labels = xcalloc(p->n + 1, sizeof(*labels));
+	for (size_t i = 0; i < p->n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		sb_printf(&sb, columns ? "%-28s %s" : "%s @ %s", p->v[i].a, p->v[i].b);
+		labels[i] = sb_take(&sb);
+	}
+	int k = ui_pick(title, (const char *const *)labels, p->n, 0);
+	for (size_t i = 0; i < p->n; i++)
+		free(labels[i]);
+	free(labels);
+	return k;
+}
+
 static void
 usr_grant(struct admin *a, const struct utilisateur *u)
 {
@@ -130,15 +147,9 @@ usr_grant(struct admin *a, const struct utilisateur *u)
 		ui_error(&err);
 		return;
 	}
-	char **labels = xcalloc(roles.n + 1, sizeof(*labels));
-	for (size_t i = 0; i < roles.n; i++) {
-		struct strbuf sb = STRBUF_INIT;
-		sb_printf(&sb, "%-28s %s", roles.v[i].a, roles.v[i].b);
-		labels[i] = sb_take(&sb);
-	}
 	char title[200];
 	snprintf(title, sizeof title, _("Rôle à donner à %s"), u->login);
-	int k = ui_pick(title, (const char *const *)labels, roles.n, 0);
+	int k = pick_pair(title, &roles, true);
 	if (k >= 0) {
 		snprintf(title, sizeof title, _("Rôle « %s » sur l'entité :"), roles.v[k].a);
 		long long ent = admin_pick_entite(a, title, admin_entite(a));
@@ -147,9 +158,6 @@ usr_grant(struct admin *a, const struct utilisateur *u)
 		if (ent > 0)
 			admin_result(utilisateur_grant(ui.db, u->login, roles.v[k].a, ent, &err), &err, done);
 	}
-	for (size_t i = 0; i < roles.n; i++)
-		free(labels[i]);
-	free(labels);
 	role_pairs_free(&roles);
 }
 
@@ -167,24 +175,15 @@ usr_revoke(const struct utilisateur *u)
 		ui_message(true, _("%s n'a aucun rôle."), u->login);
 		return;
 	}
-	char **labels = xcalloc(p.n + 1, sizeof(*labels));
-	for (size_t i = 0; i < p.n; i++) {
-		struct strbuf sb = STRBUF_INIT;
-		sb_printf(&sb, "%s @ %s", p.v[i].a, p.v[i].b);
-		labels[i] = sb_take(&sb);
-	}
 	char title[200];
 	snprintf(title, sizeof title, _("Rôle à retirer à %s"), u->login);
-	int k = ui_pick(title, (const char *const *)labels, p.n, 0);
+	int k = pick_pair(title, &p, false);
 	if (k >= 0) {
 		char done[300];
 		snprintf(done, sizeof done, _("Rôle « %s » retiré à %s."), p.v[k].a, u->login);
 		admin_result(utilisateur_revoke(ui.db, u->login, p.v[k].a, p.v[k].entite_id, &err), &err,
 			     done);
 	}
-	for (size_t i = 0; i < p.n; i++)
-		free(labels[i]);
-	free(labels);
 	role_pairs_free(&p);
 }
 

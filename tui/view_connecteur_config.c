@@ -261,7 +261,7 @@ conf_request(struct view *v, enum action act)
 	return true;
 }
 
-static const enum action conf_keys[] = { ACT_ENTER, ACT_ADM_DELETE, ACT_ADM_TEST, ACT_NONE };
+static const enum action conf_keys[] = { ACT_ADM_EDIT, ACT_ADM_DELETE, ACT_ADM_TEST, ACT_NONE };
 
 static const struct view_ops conf_ops = {
 	.name = "connecteur",

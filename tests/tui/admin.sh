@@ -126,6 +126,13 @@ keys Enter
 assert_has "rôle donné : message" "Rôle « admin » donné à admintui.jdurand."
 assert_has "les rôles de l'utilisateur sont affichés" "admin @ Entité racine"
 is "$(sql -c "SELECT ur.role || '@' || ur.entite_id FROM liasse.utilisateur_role ur JOIN liasse.utilisateur u ON u.id = ur.utilisateur_id WHERE u.login = 'admintui.jdurand'")" "admin@$(sql -c 'SELECT liasse.entite_racine()')" "rôle enregistré"
+keys + 5 Enter
+assert_has "second rôle donné" "Rôle « consultation » donné à admintui.jdurand."
+keys -
+assert_has "choix du rôle à retirer" "consultation @ Entité racine"
+keys 2
+assert_has "rôle retiré : message" "Rôle « consultation » retiré à admintui.jdurand."
+is "$(sql -c "SELECT string_agg(ur.role, ',') FROM liasse.utilisateur_role ur JOIN liasse.utilisateur u ON u.id = ur.utilisateur_id WHERE u.login = 'admintui.jdurand'")" admin "retrait enregistré, l'autre rôle gardé"
 keys a o
 is "$(sql -c "SELECT actif FROM liasse.utilisateur WHERE login = 'admintui.jdurand'")" f "utilisateur désactivé"
 keys a o
