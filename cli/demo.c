@@ -297,7 +297,7 @@ tdt_start(struct demo *d, struct err *err)
 	 * answers each status poll with the next step: acquitted at once). */
 	const char *argv[] = { "/bin/sh", "-c",
 		"cd \"$1\" && . tests/s2low/lib.sh && { [ -s ca.pem ] || s2low_certs . ; } &&"
-		" s2low_start . --auto --auto-fast --acquit core/demo/pes-acquit.xml &&"
+		" s2low_start . --auto --auto-fast --acquit core/demo/pes-acquit.xml --state etat.pickle &&"
 		" echo \"$S2LOW_PID\" > double.pid",
 		"sh", d->tdtdir, NULL };
 	struct demo self = *d;

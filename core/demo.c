@@ -26,7 +26,7 @@ static const struct demo_dossier demo_dossiers[] = {
 	  { "orientation" }, { "send-tdt", "verif-tdt", "info-tdt" } },
 	{ "mdupont", "Saint-Martin-les-Vignes", "helios-generique", "PES dépenses février 2026",
 	  "{\"envoi_tdt\": \"on\"}", "fichier_pes", "core/demo/pes-depenses.xml",
-	  { "orientation" }, { "send-tdt" } },
+	  { "orientation" }, { NULL } }, /* sent by the demo's daemon to its S2LOW */
 	{ "mdupont", "Saint-Martin-les-Vignes", "helios-generique", "PES dépenses mars 2026", NULL,
 	  "fichier_pes", "core/demo/pes-depenses.xml", { NULL }, { NULL } },
 	{ "mdupont", "Saint-Martin-les-Vignes", "actes-generique", "Budget primitif 2026",

@@ -81,6 +81,27 @@ class State:
         self.next_id += 1
         return self.next_id
 
+    # --state FILE: the transactions survive a restart (the demo stops and
+    # starts the double with liasse demo, a real S2LOW keeps them).
+    KEPT = ('next_id', 'actes', 'files', 'helios', 'helios_sha1', 'nomfic', 'retours', 'stats')
+
+    def load(self, path):
+        import os
+        import pickle
+        if path and os.path.exists(path):
+            with open(path, 'rb') as fp:
+                for k, v in pickle.load(fp).items():
+                    setattr(self, k, v)
+
+    def save(self, path):
+        import os
+        import pickle
+        with self.lock:
+            data = pickle.dumps({k: getattr(self, k) for k in self.KEPT})
+        with open(path + '.tmp', 'wb') as fp:
+            fp.write(data)
+        os.replace(path + '.tmp', path)
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
@@ -246,6 +267,8 @@ class Handler(BaseHTTPRequestHandler):
         if method == 'POST':
             fields, files = self.multipart(raw) if raw else ({}, [])
         fn(q, fields, files, raw, login)
+        if st.args.state:
+            st.save(st.args.state)
 
     # ---- test channel ----------------------------------------------------
     def test_channel(self, what, q):
@@ -580,6 +603,7 @@ def main():
     ap.add_argument('--helios-max', type=int, default=128 * 1024 * 1024)
     ap.add_argument('--post-max', type=int, default=200 * 1024 * 1024)
     ap.add_argument('--slow', type=float, default=5.0)
+    ap.add_argument('--state', help='file keeping the transactions across restarts')
     args = ap.parse_args()
     if not args.account:
         args.account = ['liasse-client:agent:']
@@ -591,6 +615,7 @@ def main():
     srv.daemon_threads = True
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.state = State(args)
+    srv.state.load(args.state)
     if args.port_file:
         with open(args.port_file + '.tmp', 'w') as fp:
             fp.write(str(srv.server_address[1]))
