@@ -462,6 +462,11 @@ ask_identity(const struct entite *e, char **denom, char **siren, char **siret)
 	return false;
 }
 
+/* What was typed for an entity the base refused: proposed again by the
+ * next c. */
+static struct entite ent_draft;
+static bool has_draft;
+
 static void
 ent_create(struct admin *a, const struct entite *parent)
 {
@@ -473,7 +478,7 @@ ent_create(struct admin *a, const struct entite *parent)
 	snprintf(title, sizeof title, _("Nouvelle sous-entité de %s : type"), parent->denomination);
 	int k = ui_pick(title, labels, 3, 0);
 	char *denom, *siren, *siret;
-	if (k < 0 || !ask_identity(NULL, &denom, &siren, &siret))
+	if (k < 0 || !ask_identity(has_draft ? &ent_draft : NULL, &denom, &siren, &siret))
 		return;
 	struct err err = { 0 };
 	long long id = 0;
@@ -484,6 +489,13 @@ ent_create(struct admin *a, const struct entite *parent)
 	snprintf(done, sizeof done, _("Entité « %s » créée sous %s."), denom, parent->denomination);
 	admin_result(ok, &err, done);
 	(void)a;
+	entite_clear(&ent_draft);
+	has_draft = !ok;
+	if (!ok) {
+		ent_draft.denomination = xstrdup(denom);
+		str_copy(ent_draft.siren, sizeof ent_draft.siren, siren);
+		str_copy(ent_draft.siret, sizeof ent_draft.siret, siret);
+	}
 	free(denom);
 	free(siren);
 	free(siret);

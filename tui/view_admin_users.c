@@ -92,16 +92,22 @@ check_email(const char *s, struct err *err)
 	return err_set(err, ERR_INPUT, _("Adresse électronique « %s » invalide."), s);
 }
 
+/* What was typed for a user the base refused: proposed again by the next
+ * c (never the password). */
+static char *draft[4];
+
 static void
 usr_create(struct admin *a)
 {
 	long long ent = admin_entite(a);
-	char *login = admin_ask(_("Identifiant (connexion à la base) :"), "", check_login);
-	char *nom = login ? ui_prompt(_("Nom :"), "") : NULL;
-	char *prenom = nom ? ui_prompt(_("Prénom :"), "") : NULL;
-	char *email = prenom ? admin_ask(_("Adresse électronique :"), "", check_email) : NULL;
-	char *pw = email ? ui_prompt_secret(_("Mot de passe initial (vide : aucun) :")) : NULL;
+	char *v[4] = { NULL };
+	v[0] = admin_ask(_("Identifiant (connexion à la base) :"), draft[0] ? draft[0] : "", check_login);
+	v[1] = v[0] ? ui_prompt(_("Nom :"), draft[1] ? draft[1] : "") : NULL;
+	v[2] = v[1] ? ui_prompt(_("Prénom :"), draft[2] ? draft[2] : "") : NULL;
+	v[3] = v[2] ? admin_ask(_("Adresse électronique :"), draft[3] ? draft[3] : "", check_email) : NULL;
+	char *pw = v[3] ? ui_prompt_secret(_("Mot de passe initial (vide : aucun) :")) : NULL;
 	char *pw2 = pw && *pw ? ui_prompt_secret(_("Mot de passe, encore une fois :")) : NULL;
+	bool created = false;
 	if (pw && *pw && (!pw2 || strcmp(pw, pw2) != 0)) {
 		if (pw2)
 			ui_message(true, _("Les deux mots de passe diffèrent : utilisateur non créé."));
@@ -110,15 +116,21 @@ usr_create(struct admin *a)
 		long long id;
 		char done[200];
 		snprintf(done, sizeof done, _("Utilisateur « %s » créé (sans rôle : + pour lui en donner un)."),
-			 login);
-		admin_result(utilisateur_create(ui.db, login, pw, nom, prenom, email, ent, &id, &err), &err,
-			     done);
+			 v[0]);
+		created = admin_result(utilisateur_create(ui.db, v[0], pw, v[1], v[2], v[3], ent, &id, &err),
+				       &err, done);
 	}
 	if (pw)
 		memset(pw, 0, strlen(pw));
 	if (pw2)
 		memset(pw2, 0, strlen(pw2));
-	free(login), free(nom), free(prenom), free(email), free(pw), free(pw2);
+	free(pw), free(pw2);
+	for (size_t i = 0; i < 4; i++) {
+		free(draft[i]);
+		draft[i] = created ? NULL : v[i];
+		if (created)
+			free(v[i]);
+	}
 }
 
 /* Lets the user pick one of the pairs P, shown as "a SEP b"; -1 on Esc. */

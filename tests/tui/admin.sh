@@ -278,6 +278,9 @@ keys End c Enter
 keys -l "Annexe"; keys Enter Enter Enter
 assert_has "agent : création d'entité refusée par la base" "Droit « entite:edition » manquant sur l'entité $ENT_A."
 is "$(sql -c "SELECT count(*) FROM liasse.entite WHERE denomination = 'Annexe'")" 0 "refus : rien n'est créé"
+keys c Enter
+like "$(line 24)" '^Dénomination : Annexe$' "refus : ce qui a été tapé est proposé de nouveau"
+keys Escape
 keys Tab Tab c Home Enter Enter
 assert_has "agent : création de connecteur refusée" "Droit « connecteur:edition » manquant sur l'entité $ENT_A."
 keys Tab Tab
