@@ -351,7 +351,7 @@ daemon_start(struct demo *d, struct err *err)
 	if (pid < 0)
 		return err_set(err, ERR_IO, _("Impossible de lancer le démon : %s."), strerror(errno));
 	if (pid == 0) {
-		signal(SIGINT, SIG_IGN); /* Ctrl-C belongs to the interface */
+		setpgid(0, 0); /* Ctrl-C in the shell of the demo is not for it */
 		if (!freopen(log, "a", stdout) || !freopen(log, "a", stderr))
 			_exit(126);
 		execl(self, self, "--db", conninfo, "daemon", "--veille", "5", (char *)NULL);
@@ -378,6 +378,14 @@ services_stop(struct demo *d)
 			usleep(100000);
 		d->s2low_pid = 0;
 	}
+}
+
+static volatile sig_atomic_t demo_signal;
+
+static void
+demo_on_signal(int sig)
+{
+	demo_signal = sig;
 }
 
 /* Runs ARGV (or an interactive shell) with the demo's libpq environment. */
@@ -417,12 +425,24 @@ run_inside(const struct demo *d, const char *user, bool shell, char **argv)
 			strerror(errno));
 		_exit(127);
 	}
-	/* Ctrl-C belongs to the child; we only wait for it. */
+	/* Ctrl-C belongs to the child; we only wait for it. SIGTERM or a
+	 * closed terminal ends the child, then the demo stops cleanly (TdT,
+	 * daemon, server). */
 	signal(SIGINT, SIG_IGN);
+	struct sigaction sa = { 0 }, old_term, old_hup;
+	sa.sa_handler = demo_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
 	int st;
-	while (waitpid(pid, &st, 0) < 0)
+	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)
 			return EXIT_FAIL;
+		if (demo_signal)
+			kill(pid, SIGTERM);
+	}
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	signal(SIGINT, SIG_DFL);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_FAIL;
 }
