@@ -101,7 +101,7 @@ id2=$(L "$UA" dossier create --entite "$ENT_A" --type helios-generique --titre "
 out=$(L "$UA" dossier signer "$id2" --key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT" 2>&1)
 is "$?" 1 "dossier pas encore à signer : refus"
 like "$out" "Signer avec la carte.*impossible" "dossier pas encore à signer : message"
-ida=$(L "$UA" dossier create --entite "$ENT_A" --type actes-generique --titre "Arrêté")
+ida=$(L "$UA" dossier create --entite "$ENT_A" --type pdf-generique --titre "Note")
 out=$(L "$UA" dossier signer "$ida" --key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT" 2>&1)
 like "$out" "ne se signent pas avec la carte" "type sans signature locale : message"
 out=$(L "$UA" dossier signer abc 2>&1)
@@ -132,6 +132,28 @@ check "document : openssl cms -verify accepte la .p7s stockée" \
 check "document : liasse verify-cms" "$LIASSE" verify-cms --ca "$CARDLAB_CA_CERT" "$DOC" "$W/conv.p7s"
 L "$UA" dossier get "$idd" document "$W/conv-orig.pdf" >/dev/null
 check "document : l'original est gardé" cmp "$W/conv-orig.pdf" "$DOC"
+
+# --- an acte signed at the desk: cheminement « signature locale », the
+# acte's CAdES in its own field, the parapheur's field left alone.
+ida=$(L "$UA" dossier create --entite "$ENT_A" --type actes-generique --titre "Délibération signée")
+L "$UA" dossier set "$ida" acte_nature=1 numero_de_lacte=SIG_2026_01 classification=1.1 type_acte=99_DE \
+	envoi_signature_locale=on envoi_tdt=off >/dev/null
+L "$UA" dossier attach "$ida" arrete "$DOC" >/dev/null
+L "$UA" dossier action "$ida" orientation >/dev/null
+sys "SELECT job_run_local($ida)" >/dev/null
+like "$(state "$ida")" "^send-signature-local\|" "acte : cheminement vers la signature locale"
+out=$(L "$UA" dossier signer "$ida" "${SOFTHSM[@]}" --token CARDLAB-SIGN --pin-file "$W/wrongpin" 2>&1)
+is "$(nfiles "$ida" signature_locale)" 0 "acte : mauvais PIN, aucune signature stockée"
+out=$(L "$UA" dossier signer "$ida" "${SOFTHSM[@]}" --token CARDLAB-SIGN --pin-file "$W/pin" 2>&1)
+is "$?" 0 "acte : signé"
+like "$out" "etat: signature-locale" "acte : état Signé avec la carte"
+L "$UA" dossier get "$ida" signature_locale "$W/acte.p7s" >/dev/null
+check "acte : openssl cms -verify accepte la signature de l'acte" \
+	openssl cms -verify -binary -inform PEM -in "$W/acte.p7s" -content "$DOC" -CAfile "$CARDLAB_CA_CERT" -purpose any -out /dev/null
+is "$(nfiles "$ida" signature)" 0 "acte : le champ du parapheur n'est pas touché"
+sys "SELECT job_run_local($ida)" >/dev/null
+is "$(dsql "$UA" "SELECT string_agg(etat, ',' ORDER BY id) FROM dossier_etat WHERE dossier_id = $ida AND etat IN ('send-signature-local', 'signature-locale', 'termine')")" \
+	"send-signature-local,signature-locale,termine" "acte : signature locale puis fin du cheminement"
 
 
 # --- the TdT connector sends the signed PES (S2LOW test double)
