@@ -4,12 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/valid.h>
 #include <libxml/xmlsave.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -747,12 +751,39 @@ prepare(const char *data, size_t len, struct prepared *p, struct err *err)
 	return true;
 }
 
+static bool sign_stream(const char *in, const char *out, struct signer *signer,
+			const struct xades_sign_opts *o, size_t *n_signed, bool *done, struct err *err);
+static bool plan_stream(const char *in, struct xades_plan *plan, bool *done,
+			struct err *err);
+static bool verify_stream(const char *path, const struct xades_verify_opts *opts,
+			  struct xades_report *rep, bool *done, struct err *err);
+
+/* Whether PATH is big enough for the streaming path (the threshold can be
+ * lowered with LIASSE_PES_STREAM_MIN, in bytes, to test that path). */
+static bool
+wants_stream(const char *path)
+{
+	struct stat st;
+	size_t min = (size_t)8 << 20;
+	const char *e = getenv("LIASSE_PES_STREAM_MIN");
+	if (e && *e)
+		min = (size_t)strtoull(e, NULL, 10);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= min;
+}
+
 bool
 xades_plan_file(const char *in, struct xades_plan *plan, struct err *err)
 {
 	char *data;
 	size_t len;
 	memset(plan, 0, sizeof *plan);
+	if (wants_stream(in)) {
+		bool done;
+		if (!plan_stream(in, plan, &done, err))
+			return false;
+		if (done)
+			return true;
+	}
 	if (!read_whole_file(in, XADES_MAX_BYTES, &data, &len, err))
 		return false;
 	struct prepared p;
@@ -768,6 +799,25 @@ xades_plan_file(const char *in, struct xades_plan *plan, struct err *err)
 	}
 	free(data);
 	return ok;
+}
+
+/* Whether the report on what was just signed shows N valid signatures
+ * (else a French message); frees REP. */
+static bool
+own_signatures_valid(struct xades_report *rep, size_t n, struct err *err)
+{
+	bool good = rep->all_valid && rep->n_sigs == n;
+	if (!good) {
+		err_set(err, ERR_INTERNAL,
+			_("La signature produite ne se vérifie pas : fichier non écrit."));
+		for (size_t i = 0; i < rep->n_sigs; i++)
+			if (!rep->sigs[i].valid) {
+				err_detail(err, "%s: %s", rep->sigs[i].target, rep->sigs[i].problem);
+				break;
+			}
+	}
+	xades_report_free(rep);
+	return good;
 }
 
 bool
@@ -860,18 +910,7 @@ xades_sign_mem(const char *data, size_t len, struct signer *signer,
 		sb_free(&sb);
 		return false;
 	}
-	bool good = rep.all_valid && rep.n_sigs == n_targets;
-	if (!good) {
-		err_set(err, ERR_INTERNAL,
-			_("La signature produite ne se vérifie pas : fichier non écrit."));
-		for (size_t i = 0; i < rep.n_sigs; i++)
-			if (!rep.sigs[i].valid) {
-				err_detail(err, "%s: %s", rep.sigs[i].target, rep.sigs[i].problem);
-				break;
-			}
-	}
-	xades_report_free(&rep);
-	if (!good) {
+	if (!own_signatures_valid(&rep, n_targets, err)) {
 		sb_free(&sb);
 		return false;
 	}
@@ -891,6 +930,15 @@ xades_sign_file(const char *in, const char *out, struct signer *signer,
 {
 	char *data, *res;
 	size_t len, res_len;
+	if (wants_stream(in)) {
+		static const struct xades_sign_opts defaults = { 0 };
+		bool done;
+		if (n_signed)
+			*n_signed = 0;
+		bool ok = sign_stream(in, out, signer, opts ? opts : &defaults, n_signed, &done, err);
+		if (!ok || done)
+			return ok;
+	}
 	if (!read_whole_file(in, XADES_MAX_BYTES, &data, &len, err))
 		return false;
 	bool ok = xades_sign_mem(data, len, signer, opts, &res, &res_len, n_signed, err);
@@ -1349,6 +1397,426 @@ xades_verify_mem(const char *data, size_t len, const struct xades_verify_opts *o
 	return true;
 }
 
+/* ---------- streaming (large files, per-Bordereau signatures): the file
+ * is read with a streaming reader, one Bordereau at a time, instead of a
+ * DOM; the signed file is the original bytes with each signature spliced
+ * before its Bordereau's end tag. */
+
+struct stream_info {
+	size_t n_bord, n_bord_with_id;
+	bool global_sig;       /* a ds:Signature child of PES_Aller */
+	bool any_header, dematerialised;
+	size_t n_bord_signed;
+	char first_signed[128]; /* Id of the first signed Bordereau */
+	char root_id[128];
+	char encoding[64];
+};
+
+/* Called with a copy of one Bordereau placed in MINI, a document holding
+ * only the shells of PES_Aller and of its part; IDX is the Bordereau's
+ * preorder element index in the file. */
+typedef bool (*stream_fn)(void *ctx, xmlDocPtr mini, xmlNode *bord, size_t idx, struct err *err);
+
+static size_t
+count_elements(const xmlNode *n)
+{
+	size_t c = 0;
+	for (; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			c += 1 + count_elements(n->children);
+	return c;
+}
+
+static bool
+stream_walk(const char *path, stream_fn fn, void *ctx, struct stream_info *info, struct err *err)
+{
+	memset(info, 0, sizeof *info);
+	info->dematerialised = true;
+	xmlTextReaderPtr r = xml_reader_open_safe(path, err);
+	if (!r)
+		return false;
+	xmlDocPtr mini = NULL;
+	xmlNode *mroot = NULL, *mpart = NULL;
+	xmlHashTablePtr ids = xmlHashCreate(64);
+	size_t counter = 0;
+	bool ok = true;
+	int rc = xml_reader_read(r, err);
+	while (ok && rc == 1) {
+		bool skipped = false;
+		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
+			goto next;
+		int depth = xmlTextReaderDepth(r);
+		xmlNode *node = xmlTextReaderCurrentNode(r);
+		size_t me = counter++;
+		if (!node) {
+			ok = err_set(err, ERR_INTERNAL, _("Lecture du fichier impossible."));
+			break;
+		}
+		if (depth == 0) {
+			if (!is_el(node, "PES_Aller", NULL)) {
+				ok = err_set(err, ERR_INPUT,
+					     _("Ce fichier n'est pas un PES Aller (élément racine <%s>)."),
+					     (const char *)node->name);
+				break;
+			}
+			const xmlChar *enc = xmlTextReaderConstEncoding(r);
+			str_copy(info->encoding, sizeof info->encoding, enc ? (const char *)enc : "UTF-8");
+			char *rid = attr_of(node, "Id");
+			str_copy(info->root_id, sizeof info->root_id, rid ? rid : "");
+			free(rid);
+			mini = xmlNewDoc((const xmlChar *)"1.0");
+			mroot = xmlDocCopyNode(node, mini, 2);
+			xmlDocSetRootElement(mini, mroot);
+		} else if (depth == 1) {
+			if (is_el(node, "Signature", DSIG_NS))
+				info->global_sig = true;
+			if (is_el(node, "PES_DepenseAller", NULL) || is_el(node, "PES_RecetteAller", NULL)) {
+				if (mpart) {
+					xmlUnlinkNode(mpart);
+					xmlFreeNode(mpart);
+				}
+				mpart = xmlDocCopyNode(node, mini, 2);
+				xmlAddChild(mroot, mpart);
+			}
+		} else if (depth == 2 && mpart && node->parent &&
+			   (is_el(node->parent, "PES_DepenseAller", NULL) ||
+			    is_el(node->parent, "PES_RecetteAller", NULL))) {
+			bool hdr = is_el(node, "EnTeteDepense", NULL) || is_el(node, "EnTeteRecette", NULL);
+			bool bord = is_el(node, "Bordereau", NULL);
+			if (!hdr && !bord)
+				goto next;
+			xmlNode *ex = xmlTextReaderExpand(r);
+			if (!ex) {
+				ok = err_set(err, ERR_INPUT, _("Le fichier n'est pas un XML bien formé."));
+				break;
+			}
+			counter += count_elements(ex->children);
+			if (hdr) {
+				info->any_header = true;
+				char *v = attr_of(child_el(ex, "InfoDematerialisee", NULL), "V");
+				if (!v || strcmp(v, "1"))
+					info->dematerialised = false;
+				free(v);
+			} else {
+				info->n_bord++;
+				char *id = attr_of(ex, "Id");
+				if (signature_child(ex) && info->n_bord_signed++ == 0)
+					str_copy(info->first_signed, sizeof info->first_signed, id ? id : "?");
+				if (id) {
+					info->n_bord_with_id++;
+					if (xmlHashAddEntry(ids, (const xmlChar *)id, ids) != 0) {
+						err_set(err, ERR_INPUT,
+							_("L'identifiant « %s » apparaît deux fois dans le fichier "
+							  "(éléments <%s> et <%s>) : fichier refusé."),
+							id, "Bordereau", "Bordereau");
+						free(id);
+						ok = false;
+						break;
+					}
+				}
+				free(id);
+				if (fn) {
+					xmlNode *copy = xmlDocCopyNode(ex, mini, 1);
+					xmlAddChild(mpart, copy);
+					ok = fn(ctx, mini, copy, me, err);
+					xmlUnlinkNode(copy);
+					xmlFreeNode(copy);
+					if (mini->ids) {
+						xmlFreeIDTable(mini->ids);
+						mini->ids = NULL;
+					}
+				}
+			}
+			skipped = true;
+		}
+next:
+		if (!ok)
+			break;
+		if (skipped) {
+			rc = xmlTextReaderNext(r);
+			if (rc < 0)
+				ok = err_set(err, ERR_INPUT, _("Le fichier n'est pas un XML bien formé."));
+			else if (rc == 1 && xmlTextReaderNodeType(r) == XML_READER_TYPE_END_ELEMENT)
+				rc = xml_reader_read(r, err);
+		} else {
+			rc = xml_reader_read(r, err);
+		}
+	}
+	if (ok && rc < 0)
+		ok = false;
+	if (ok && !mini)
+		ok = err_set(err, ERR_INPUT, _("Le fichier est vide."));
+	if (!info->any_header)
+		info->dematerialised = false;
+	xmlHashFree(ids, NULL);
+	if (mini)
+		xmlFreeDoc(mini);
+	xmlFreeTextReader(r);
+	return ok;
+}
+
+struct stream_sign {
+	struct signer *signer;
+	enum signer_mech mech;
+	xmlSecKeyPtr dkey;
+	const struct xades_sign_opts *o;
+	time_t now;
+	const char *enc;
+	size_t n, total;
+	size_t *idx;
+	char **blob;
+	size_t *blob_len;
+};
+
+static bool
+stream_sign_one(void *ctx, xmlDocPtr mini, xmlNode *bord, size_t idx, struct err *err)
+{
+	struct stream_sign *s = ctx;
+	if (signature_child(bord)) /* checked by the survey */
+		return err_set(err, ERR_INPUT, _("Le fichier a changé pendant la signature."));
+	if (!register_ids(mini, bord, err) ||
+	    !sign_target(bord, s->signer, s->mech, s->dkey, s->o, s->now, err))
+		return false;
+	size_t slen;
+	char *blob = serialize_node(signature_child(bord), s->enc, &slen);
+	if (!blob)
+		return err_set(err, ERR_INTERNAL, _("Écriture de la signature impossible (encodage %s)."),
+			       s->enc);
+	s->idx[s->n] = idx;
+	s->blob[s->n] = blob;
+	s->blob_len[s->n] = slen;
+	s->n++;
+	if (s->o->progress)
+		s->o->progress(s->o->progress_data, s->n, s->total);
+	return true;
+}
+
+struct stream_verify {
+	const struct xades_verify_opts *opts;
+	struct xades_report *rep;
+};
+
+static bool
+stream_verify_one(void *ctx, xmlDocPtr mini, xmlNode *bord, size_t idx, struct err *err)
+{
+	struct stream_verify *s = ctx;
+	(void)bord;
+	(void)idx;
+	xmlChar *mem = NULL;
+	int mlen = 0;
+	xmlDocDumpMemoryEnc(mini, &mem, &mlen, "UTF-8");
+	if (!mem)
+		return err_set(err, ERR_INTERNAL, _("Mémoire insuffisante pour lire le XML"));
+	struct xades_report one;
+	bool ok = xades_verify_mem((const char *)mem, (size_t)mlen, s->opts, &one, err);
+	xmlFree(mem);
+	if (!ok)
+		return false;
+	struct xades_report *rep = s->rep;
+	rep->sigs = xrealloc(rep->sigs, (rep->n_sigs + one.n_sigs + 1) * sizeof *rep->sigs);
+	for (size_t i = 0; i < one.n_sigs; i++) {
+		rep->sigs[rep->n_sigs++] = one.sigs[i];
+		if (!one.sigs[i].valid)
+			rep->all_valid = false;
+	}
+	rep->n_bordereaux += one.n_bordereaux;
+	if (one.n_unsigned) {
+		rep->n_unsigned += one.n_unsigned;
+		if (strlen(rep->unsigned_ids) + 40 < sizeof rep->unsigned_ids)
+			add_msg(rep->unsigned_ids, sizeof rep->unsigned_ids, "%s", one.unsigned_ids);
+	}
+	xades_report_free(&one);
+	return true;
+}
+
+/* Verifies PATH one Bordereau at a time; *DONE false (and nothing else)
+ * when the file has a global signature, which needs the whole document. */
+static bool
+verify_stream(const char *path, const struct xades_verify_opts *opts, struct xades_report *rep,
+	      bool *done, struct err *err)
+{
+	struct stream_verify s = { opts, rep };
+	struct stream_info info;
+	memset(rep, 0, sizeof *rep);
+	rep->all_valid = true;
+	*done = false;
+	if (!xades_init(err))
+		return false;
+	bool ok = stream_walk(path, stream_verify_one, &s, &info, err);
+	if (ok && info.global_sig) {
+		xades_report_free(rep);
+		return true;
+	}
+	if (!ok) {
+		xades_report_free(rep);
+		return false;
+	}
+	if (!rep->sigs)
+		rep->sigs = xcalloc(1, sizeof *rep->sigs);
+	rep->all_valid = rep->all_valid && rep->n_sigs > 0;
+	*done = true;
+	return true;
+}
+
+static bool
+write_spliced(int fd, const char *data, size_t len, const struct stream_sign *s, const size_t *off)
+{
+	size_t pos = 0;
+	for (size_t i = 0; i <= s->n; i++) {
+		size_t upto = i < s->n ? off[i] : len;
+		for (size_t w = pos; w < upto;) {
+			ssize_t k = write(fd, data + w, upto - w);
+			if (k <= 0)
+				return false;
+			w += (size_t)k;
+		}
+		pos = upto;
+		if (i < s->n)
+			for (size_t w = 0; w < s->blob_len[i];) {
+				ssize_t k = write(fd, s->blob[i] + w, s->blob_len[i] - w);
+				if (k <= 0)
+					return false;
+				w += (size_t)k;
+			}
+	}
+	return true;
+}
+
+/* First pass over a large file: *DONE false when it is for the DOM path
+ * (not every Bordereau has an Id: global signature, or the refusal the
+ * DOM path words); false when it cannot be signed per Bordereau. */
+static bool
+stream_survey(const char *in, struct stream_info *info, bool *done, struct err *err)
+{
+	*done = false;
+	if (!xades_init(err) || !stream_walk(in, NULL, NULL, info, err))
+		return false;
+	if (info->n_bord == 0 || info->n_bord_with_id != info->n_bord)
+		return true;
+	*done = true;
+	if (info->global_sig)
+		return err_set(err, ERR_INPUT, _("Le fichier porte déjà une signature globale."));
+	if (info->n_bord_signed)
+		return err_set(err, ERR_INPUT,
+			       _("Le bordereau %s est déjà signé : une seule signature par "
+				 "élément (pas de co-signature)."),
+			       info->first_signed);
+	return true;
+}
+
+/* What a large file would get; *DONE as for stream_survey. */
+static bool
+plan_stream(const char *in, struct xades_plan *plan, bool *done, struct err *err)
+{
+	struct stream_info info;
+	bool ok = stream_survey(in, &info, done, err);
+	if (!ok || !*done)
+		return ok;
+	plan->global = false;
+	plan->n_targets = info.n_bord;
+	plan->dematerialised = info.dematerialised;
+	str_copy(plan->root_id, sizeof plan->root_id, info.root_id);
+	return true;
+}
+
+/* Per-Bordereau signing of a large file; *DONE false when the file needs
+ * the DOM path (global signature). */
+static bool
+sign_stream(const char *in, const char *out, struct signer *signer, const struct xades_sign_opts *o,
+	    size_t *n_signed, bool *done, struct err *err)
+{
+	struct stream_info info;
+	bool ok = stream_survey(in, &info, done, err);
+	if (!ok || !*done)
+		return ok;
+	if (!info.dematerialised && !o->allow_not_dematerialised)
+		return err_set(err, ERR_INPUT,
+			       _("InfoDematerialisee est absent ou à 0 dans ce PES : la DGFiP rejette "
+				 "un flux signé dans ce cas. Confirmez pour signer quand même."));
+	if ((o->city && !xmlCheckUTF8((const xmlChar *)o->city)) ||
+	    (o->role && !xmlCheckUTF8((const xmlChar *)o->role)))
+		return err_set(err, ERR_INPUT, _("Texte invalide (UTF-8 attendu) pour la ville ou le rôle."));
+	struct stream_sign s = { .signer = signer, .o = o, .enc = info.encoding, .total = info.n_bord };
+	if (!signer_default_mech(signer, &s.mech, err))
+		return false;
+	s.dkey = dummy_key(s.mech);
+	if (!s.dkey)
+		return err_set(err, ERR_INTERNAL, _("Clé de travail xmlsec impossible."));
+	s.now = o->signing_time ? o->signing_time : time(NULL);
+	s.idx = xcalloc(info.n_bord, sizeof *s.idx);
+	s.blob = xcalloc(info.n_bord, sizeof *s.blob);
+	s.blob_len = xcalloc(info.n_bord, sizeof *s.blob_len);
+	size_t *off = xcalloc(info.n_bord, sizeof *off);
+	struct stream_info info2;
+	ok = stream_walk(in, stream_sign_one, &s, &info2, err);
+	xmlSecKeyDestroy(s.dkey);
+	if (ok && s.n != info.n_bord)
+		ok = err_set(err, ERR_INTERNAL, _("Le fichier a changé pendant la signature."));
+
+	int fd = -1;
+	char *data = MAP_FAILED;
+	size_t len = 0;
+	struct strbuf tmp = STRBUF_INIT;
+	if (ok) {
+		fd = open(in, O_RDONLY);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			err_set(err, ERR_IO, _("Impossible d'ouvrir « %s »."), in);
+			ok = err_detail(err, "%m");
+		} else {
+			len = (size_t)st.st_size;
+			data = mmap(NULL, len ? len : 1, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (data == MAP_FAILED)
+				ok = err_set(err, ERR_IO, _("Erreur de lecture de « %s »."), in);
+		}
+	}
+	if (ok && !scan_end_tags(data, len, s.idx, s.n, off))
+		ok = err_set(err, ERR_INPUT, _("Structure du fichier inattendue : signature impossible."));
+	for (size_t i = 1; ok && i < s.n; i++)
+		if (off[i] < off[i - 1])
+			ok = err_set(err, ERR_INTERNAL, _("Ordre des éléments inattendu."));
+	if (ok) {
+		sb_printf(&tmp, "%s.tmp.%ld", out, (long)getpid());
+		int ofd = open(sb_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		bool w = ofd >= 0 && write_spliced(ofd, data, len, &s, off);
+		w = ofd >= 0 && close(ofd) == 0 && w;
+		if (!w) {
+			err_set(err, ERR_IO, _("Impossible d'écrire « %s »."), out);
+			ok = err_detail(err, "%m");
+		}
+	}
+	if (data != MAP_FAILED)
+		munmap(data, len ? len : 1);
+	if (fd >= 0)
+		close(fd);
+	if (ok) {
+		struct xades_report rep;
+		bool vdone;
+		ok = verify_stream(sb_str(&tmp), NULL, &rep, &vdone, err);
+		if (ok && !vdone)
+			ok = err_set(err, ERR_INTERNAL,
+				     _("La signature produite ne se vérifie pas : fichier non écrit."));
+		else if (ok)
+			ok = own_signatures_valid(&rep, s.n, err);
+	}
+	if (ok && rename(sb_str(&tmp), out) != 0) {
+		err_set(err, ERR_IO, _("Impossible d'écrire « %s »."), out);
+		ok = err_detail(err, "%m");
+	}
+	if (!ok && tmp.len)
+		unlink(sb_str(&tmp));
+	sb_free(&tmp);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.blob[i]);
+	free(s.blob);
+	free(s.blob_len);
+	free(s.idx);
+	free(off);
+	if (ok && n_signed)
+		*n_signed = s.n;
+	return ok;
+}
+
 bool
 xades_verify_file(const char *path, const struct xades_verify_opts *opts,
 		  struct xades_report *rep, struct err *err)
@@ -1356,6 +1824,13 @@ xades_verify_file(const char *path, const struct xades_verify_opts *opts,
 	char *data;
 	size_t len;
 	memset(rep, 0, sizeof *rep);
+	if (wants_stream(path)) {
+		bool done;
+		if (!verify_stream(path, opts, rep, &done, err))
+			return false;
+		if (done)
+			return true;
+	}
 	if (!read_whole_file(path, XADES_MAX_BYTES, &data, &len, err))
 		return false;
 	bool ok = xades_verify_mem(data, len, opts, rep, err);
