@@ -637,10 +637,13 @@ find_str(const char *p, const char *end, const char *s)
 
 /* Finds, in the original bytes, the offset of the end tag of the elements
  * whose preorder indexes are in IDX (N of them); false if the bytes do
- * not have the structure the parser saw. */
+ * not have the structure the parser saw. DROP: DATA is a read-only file
+ * mapping whose pages may be given back once scanned. */
 static bool
-scan_end_tags(const char *data, size_t len, const size_t *idx, size_t n, size_t *off)
+scan_end_tags(const char *data, size_t len, const size_t *idx, size_t n, size_t *off, bool drop)
 {
+	const size_t step = (size_t)4 << 20;
+	size_t dropped = 0;
 	const char *p = data, *end = data + len;
 	size_t counter = 0, depth = 0, cap = 64, found = 0;
 	size_t *stack = xmalloc(cap * sizeof *stack);
@@ -650,6 +653,10 @@ scan_end_tags(const char *data, size_t len, const size_t *idx, size_t n, size_t 
 		const char *lt = memchr(p, '<', (size_t)(end - p));
 		if (!lt || lt + 1 >= end)
 			break;
+		if (drop && (size_t)(lt - data) >= dropped + 2 * step) {
+			madvise((void *)(data + dropped), step, MADV_DONTNEED);
+			dropped += step;
+		}
 		if (lt[1] == '?') {
 			p = find_str(lt, end, "?>");
 		} else if (lt[1] == '!') {
@@ -855,7 +862,7 @@ xades_sign_mem(const char *data, size_t len, struct signer *signer,
 	size_t *idx = xcalloc(p.n_targets, sizeof *idx), *off = xcalloc(p.n_targets, sizeof *off);
 	size_t counter = 0;
 	element_index(p.doc->children, &counter, p.targets, p.n_targets, idx);
-	bool ok = scan_end_tags(data, len, idx, p.n_targets, off);
+	bool ok = scan_end_tags(data, len, idx, p.n_targets, off, false);
 	if (!ok)
 		err_set(err, ERR_INPUT, _("Structure du fichier inattendue : signature impossible."));
 	xmlSecKeyPtr dkey = ok ? dummy_key(mech) : NULL;
@@ -1658,17 +1665,25 @@ verify_stream(const char *path, const struct xades_verify_opts *opts, struct xad
 	return true;
 }
 
+/* Writes DATA (a read-only file mapping, whose pages are given back as
+ * they are written) with the signatures of S inserted at OFF. */
 static bool
 write_spliced(int fd, const char *data, size_t len, const struct stream_sign *s, const size_t *off)
 {
-	size_t pos = 0;
+	const size_t step = (size_t)4 << 20;
+	size_t pos = 0, dropped = 0;
 	for (size_t i = 0; i <= s->n; i++) {
 		size_t upto = i < s->n ? off[i] : len;
 		for (size_t w = pos; w < upto;) {
-			ssize_t k = write(fd, data + w, upto - w);
+			size_t want = upto - w < step ? upto - w : step;
+			ssize_t k = write(fd, data + w, want);
 			if (k <= 0)
 				return false;
 			w += (size_t)k;
+			if (w >= dropped + 2 * step) {
+				madvise((void *)(data + dropped), step, MADV_DONTNEED);
+				dropped += step;
+			}
 		}
 		pos = upto;
 		if (i < s->n)
@@ -1770,7 +1785,7 @@ sign_stream(const char *in, const char *out, struct signer *signer, const struct
 				ok = err_set(err, ERR_IO, _("Erreur de lecture de « %s »."), in);
 		}
 	}
-	if (ok && !scan_end_tags(data, len, s.idx, s.n, off))
+	if (ok && !scan_end_tags(data, len, s.idx, s.n, off, true))
 		ok = err_set(err, ERR_INPUT, _("Structure du fichier inattendue : signature impossible."));
 	for (size_t i = 1; ok && i < s.n; i++)
 		if (off[i] < off[i - 1])

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A ~30 MB PES signed per Bordereau from the streaming reader: peak memory
+# bounded by the file size (a memory check, not a timing one), verified by
+# liasse and by xmlsec1, unchanged outside the signatures.
+. tests/sign/lib.inc
+
+python3 tests/lib/gen_pes.py "$PES/aller/recette_6_bordereaux_prefixe_p.xml" 30 "$W/big.xml"
+size_kb=$(($(stat -c %s "$W/big.xml") / 1024))
+n=$(grep -c '<Bordereau ' "$W/big.xml")
+# the program's own footprint (libraries, a 0.8 MB sample): not counted
+/usr/bin/time -f '%M' -o "$W/rss" "$LIASSE" pes verify "$PES/aller/recette_6_bordereaux_prefixe_p.xml" >/dev/null 2>&1
+base=$(tail -n 1 "$W/rss")
+limit=$((base + size_kb * 3 / 2))
+# check_rss WHAT: the peak RSS /usr/bin/time wrote in $W/rss is under the limit
+check_rss() {
+	local rss
+	rss=$(tail -n 1 "$W/rss")
+	if [ -n "${SAN:-}" ]; then
+		ok "$1 pic mémoire # SKIP sanitizers change the memory use"
+	elif [ "$rss" -lt "$limit" ]; then
+		ok "$1 pic mémoire ${rss} Ko < ${base} Ko + 1,5 × ${size_kb} Ko"
+	else
+		fail "$1 pic mémoire ${rss} Ko >= ${base} Ko + 1,5 × ${size_kb} Ko"
+	fi
+}
+/usr/bin/time -f '%M' -o "$W/rss" "$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-sign.key" \
+	--cert "$CARDLAB_SIGN_CERT" "$W/big.xml" "$W/big-signed.xml" >"$W/sign.out" 2>&1
+is "$?" 0 "30 Mo : signé"
+like "$(cat "$W/sign.out")" "$n signature\(s\) par bordereau" "30 Mo : $n bordereaux signés"
+check_rss "30 Mo : signature,"
+/usr/bin/time -f '%M' -o "$W/rss" "$LIASSE" pes verify --ca "$CARDLAB_CA_CERT" "$W/big-signed.xml" >"$W/verify.out" 2>&1
+is "$?" 0 "30 Mo : pes verify"
+is "$(grep -c 'résultat   : VALIDE' "$W/verify.out")" "$n" "30 Mo : $n résultats VALIDE"
+check_rss "30 Mo : vérification,"
+check "30 Mo : xmlsec1 vérifie la dernière signature" xmlsec1 --verify --id-attr:Id PES_Aller \
+	--id-attr:Id Bordereau --id-attr:Id "http://uri.etsi.org/01903/v1.2.2#:SignedProperties" \
+	--trusted-pem "$CARDLAB_CA_CERT" \
+	--node-xpath "(//*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#'])[$n]" \
+	"$W/big-signed.xml"
+strip_sigs "$W/big-signed.xml" >"$W/big.stripped"
+check "30 Mo : hors signatures, identique octet pour octet" cmp "$W/big.stripped" "$W/big.xml"
+# tampering one amount in the middle of the file is caught
+python3 - "$W/big-signed.xml" "$W/big-tampered.xml" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+i = d.index(b'<Bordereau Id="GEN00000010"')
+j = d.index(b'<MtBordHt V="', i) + len(b'<MtBordHt V="')
+open(sys.argv[2], 'wb').write(d[:j] + b'9' + d[j:])
+PY
+"$LIASSE" pes verify "$W/big-tampered.xml" >"$W/tampered.out" 2>&1
+is "$?" 1 "30 Mo : montant modifié : échec"
+rm -f "$W"/big*.xml "$W/big.stripped"
