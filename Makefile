@@ -109,6 +109,7 @@ demo:
 
 bench: $(B)/liasse
 	B=$(B) tests/bench/run
+	B=$(B) tests/bench/sign.sh
 
 DEBS = build-essential pkg-config clang libclang-rt-14-dev libncurses-dev libpq-dev libcurl4-openssl-dev \
        libxml2-dev libxmlsec1-dev xmlsec1 libssl-dev openssl libpcsclite-dev libp11-kit-dev p11-kit-modules \
