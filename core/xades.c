@@ -1348,20 +1348,16 @@ verify_one(xmlNode *sig, struct pes_targets *t, xmlSecKeysMngrPtr mngr,
 	X509_free(cert);
 }
 
-bool
-xades_verify_mem(const char *data, size_t len, const struct xades_verify_opts *opts,
-		 struct xades_report *rep, struct err *err)
+/* Verifies the signatures of DOC (parsed, or one Bordereau in the shells
+ * of a streamed file); REP as for xades_verify_mem. */
+static bool
+verify_doc(xmlDocPtr doc, const struct xades_verify_opts *opts, struct xades_report *rep,
+	   struct err *err)
 {
 	memset(rep, 0, sizeof *rep);
-	if (!xades_init(err))
-		return false;
-	xmlDocPtr doc = parse_safe(data, len, err);
-	if (!doc)
-		return false;
 	struct pes_targets t;
 	if (!pes_find(doc, &t, err) || !register_ids(doc, doc->children, err)) {
 		pes_targets_free(&t);
-		xmlFreeDoc(doc);
 		return false;
 	}
 	xmlNode **sigs = NULL;
@@ -1373,7 +1369,6 @@ xades_verify_mem(const char *data, size_t len, const struct xades_verify_opts *o
 			xmlSecKeysMngrDestroy(mngr);
 		free(sigs);
 		pes_targets_free(&t);
-		xmlFreeDoc(doc);
 		return err_set(err, ERR_INTERNAL, _("Gestionnaire de clés xmlsec impossible."));
 	}
 	rep->sigs = xcalloc(n ? n : 1, sizeof *rep->sigs);
@@ -1400,8 +1395,22 @@ xades_verify_mem(const char *data, size_t len, const struct xades_verify_opts *o
 	xmlSecKeysMngrDestroy(mngr);
 	free(sigs);
 	pes_targets_free(&t);
-	xmlFreeDoc(doc);
 	return true;
+}
+
+bool
+xades_verify_mem(const char *data, size_t len, const struct xades_verify_opts *opts,
+		 struct xades_report *rep, struct err *err)
+{
+	memset(rep, 0, sizeof *rep);
+	if (!xades_init(err))
+		return false;
+	xmlDocPtr doc = parse_safe(data, len, err);
+	if (!doc)
+		return false;
+	bool ok = verify_doc(doc, opts, rep, err);
+	xmlFreeDoc(doc);
+	return ok;
 }
 
 /* ---------- streaming (large files, per-Bordereau signatures): the file
@@ -1609,15 +1618,8 @@ stream_verify_one(void *ctx, xmlDocPtr mini, xmlNode *bord, size_t idx, struct e
 	struct stream_verify *s = ctx;
 	(void)bord;
 	(void)idx;
-	xmlChar *mem = NULL;
-	int mlen = 0;
-	xmlDocDumpMemoryEnc(mini, &mem, &mlen, "UTF-8");
-	if (!mem)
-		return err_set(err, ERR_INTERNAL, _("Mémoire insuffisante pour lire le XML"));
 	struct xades_report one;
-	bool ok = xades_verify_mem((const char *)mem, (size_t)mlen, s->opts, &one, err);
-	xmlFree(mem);
-	if (!ok)
+	if (!verify_doc(mini, s->opts, &one, err))
 		return false;
 	struct xades_report *rep = s->rep;
 	rep->sigs = xrealloc(rep->sigs, (rep->n_sigs + one.n_sigs + 1) * sizeof *rep->sigs);
