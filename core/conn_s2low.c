@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/connector.h"
+#include "core/dossier.h"
 #include "core/http.h"
 #include "core/i18n.h"
 #include "core/log.h"
@@ -976,6 +978,160 @@ helios_verif(struct connector_ctx *ctx, struct s2 *s, struct connector_result *r
 	return ok;
 }
 
+/* ---- PES Retour (connector-level job recup-pes-retour) ---------------- */
+
+/* Stores retour RID (bytes in FILE, name NOM) as a helios-pes-retour
+ * dossier on the job's entity, in one transaction with its row of
+ * pes_retour_recu: a retour already stored is skipped (*CREATED = false). */
+static bool
+pes_retour_store(struct connector_ctx *ctx, const char *rid, const char *nom, const char *file,
+		 bool *created, struct err *err)
+{
+	char cid[24], did[24];
+	snprintf(cid, sizeof cid, "%lld", (long long)ctx->config->id);
+	int64_t entite = ctx->job->entite_id ? ctx->job->entite_id : ctx->config->entite_id;
+	const char *q[] = { cid, rid };
+	*created = false;
+	if (!db_begin(ctx->db, err))
+		return false;
+	/* dossier_attach opens and commits its own transaction: inside ours,
+	 * its BEGIN is a no-op and its COMMIT commits the whole. */
+	bool ok = db_exec(ctx->db, "SET LOCAL client_min_messages = error", 0, NULL, err);
+	PGresult *r = ok ? db_query(ctx->db, "SELECT 1 FROM liasse.pes_retour_recu "
+				    "WHERE connecteur_id = $1 AND id_retour = $2 FOR UPDATE", 2, q, err) : NULL;
+	if (!r) {
+		db_rollback(ctx->db);
+		return false;
+	}
+	bool known = PQntuples(r) > 0;
+	PQclear(r);
+	if (known) {
+		db_rollback(ctx->db);
+		return true;
+	}
+	int64_t id = 0;
+	ok = dossier_create(ctx->db, entite, "helios-pes-retour", nom, &id, err);
+	if (ok) {
+		snprintf(did, sizeof did, "%lld", (long long)id);
+		const char *p[] = { cid, rid, did };
+		ok = db_exec(ctx->db, "INSERT INTO liasse.pes_retour_recu (connecteur_id, id_retour, dossier_id) "
+			     "VALUES ($1, $2, $3)", 3, p, err);
+	}
+	if (ok) {
+		char today[16];
+		time_t now = time(NULL);
+		struct tm tm;
+		localtime_r(&now, &tm);
+		strftime(today, sizeof today, "%Y-%m-%d", &tm);
+		const char *champs[] = { "id_retour", "date_reception" };
+		const char *valeurs[] = { rid, today };
+		ok = dossier_set(ctx->db, id, -1, 2, champs, valeurs, NULL, err);
+	}
+	struct dossier_attach_result ar;
+	if (ok)
+		ok = dossier_attach(ctx->db, id, -1, "fichier_pes", file, nom, &ar, err); /* commits */
+	else
+		db_rollback(ctx->db);
+	*created = ok;
+	return ok;
+}
+
+static bool
+pes_retour_fetch(struct connector_ctx *ctx, struct s2 *s, struct connector_result *res, struct err *err)
+{
+	struct http_response r;
+	char msg[512];
+	if (!s2_call(s, "/modules/helios/api/helios_get_list.php", NULL, 0, &r, err)) {
+		connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", err->msg);
+		err_clear(err);
+		return true;
+	}
+	const char *b = r.body.data ? r.body.data : "";
+	char *resultat = xml_text(b, "resultat");
+	if (r.status != 200 || !resultat || strcmp(resultat, "OK") != 0) {
+		char *m = xml_text(b, "message");
+		connector_result_set(res, CONNECTOR_RETRY, NULL,
+				     _("Liste des PES Retour refusée par S²LOW : %s"),
+				     m && m[0] ? m : (r.status != 200 ? _("erreur HTTP") : _("réponse inattendue")));
+		free(m);
+		free(resultat);
+		http_response_free(&r);
+		return true;
+	}
+	free(resultat);
+	struct tmp t;
+	if (!tmp_open(&t, err)) {
+		http_response_free(&r);
+		return false;
+	}
+	int n_new = 0, n_seen = 0;
+	bool ok = true, failed = false;
+	for (const char *p = strstr(b, "<pes_retour>"); p && ok && !failed; p = strstr(p + 1, "<pes_retour>")) {
+		const char *end = strstr(p, "</pes_retour>");
+		if (!end)
+			break;
+		char *item = xstrndup(p, (size_t)(end - p));
+		char *rid = xml_text(item, "id");
+		char *nom = xml_text(item, "nom");
+		free(item);
+		if (!rid || !rid[0]) {
+			free(rid);
+			free(nom);
+			continue;
+		}
+		n_seen++;
+		char path[300], file[300];
+		snprintf(path, sizeof path, "/modules/helios/api/helios_get_retour.php?id=%s", rid);
+		struct http_response g;
+		if (!s2_call(s, path, NULL, 0, &g, err)) {
+			connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", err->msg);
+			err_clear(err);
+			failed = true;
+		} else if (g.status != 200 || g.body.len == 0 || strstr(g.body.data, "<get_retour>")) {
+			char *m = g.body.data ? xml_text(g.body.data, "message") : NULL;
+			snprintf(msg, sizeof msg, _("Récupération du PES Retour %s impossible : %s"), rid,
+				 m && m[0] ? m : _("S²LOW n'a pas envoyé le fichier"));
+			free(m);
+			connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", msg);
+			failed = true;
+		} else {
+			bool created = false;
+			tmp_path(&t, file, sizeof file);
+			ok = write_file(file, g.body.data, g.body.len, err) &&
+			     pes_retour_store(ctx, rid, nom && nom[0] ? nom : rid, file, &created, err);
+			if (ok && created)
+				n_new++;
+			if (ok) {
+				/* Stored (now or before): S2LOW may forget it. */
+				struct http_response c;
+				snprintf(path, sizeof path, "/modules/helios/api/helios_change_status.php?id=%s", rid);
+				if (!s2_call(s, path, NULL, 0, &c, err)) {
+					connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", err->msg);
+					err_clear(err);
+					failed = true;
+				} else {
+					http_response_free(&c);
+				}
+			} else if (err->code != ERR_DB_CONNECT) {
+				connector_result_set(res, CONNECTOR_RETRY, NULL,
+						     _("PES Retour %s non enregistré : %s"), rid, err->msg);
+				err_clear(err);
+				ok = true;
+				failed = true;
+			}
+		}
+		http_response_free(&g);
+		free(rid);
+		free(nom);
+	}
+	tmp_close(&t);
+	http_response_free(&r);
+	if (ok && !failed)
+		connector_result_set(res, CONNECTOR_DONE, NULL, _("%d PES Retour reçu(s), %d nouveau(x)."),
+				     n_seen, n_new);
+	return ok;
+}
+
 static bool
 s2low_run(struct connector_ctx *ctx, struct connector_result *res, struct err *err)
 {
@@ -990,7 +1146,9 @@ s2low_run(struct connector_ctx *ctx, struct connector_result *res, struct err *e
 		return true;
 	}
 	bool ok;
-	if (strcmp(a, "send-tdt") == 0 || strcmp(a, "teletransmission-tdt") == 0)
+	if (!ctx->job->dossier_id && strcmp(a, "recup-pes-retour") == 0)
+		ok = pes_retour_fetch(ctx, &s, res, err);
+	else if (strcmp(a, "send-tdt") == 0 || strcmp(a, "teletransmission-tdt") == 0)
 		ok = helios ? helios_send(ctx, &s, res, err) : actes_send(ctx, &s, res, err);
 	else if (strcmp(a, "verif-tdt") == 0)
 		ok = helios ? helios_verif(ctx, &s, res, err) : actes_verif(ctx, &s, false, res, err);

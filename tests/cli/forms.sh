@@ -3,7 +3,7 @@
 
 out=$("$LIASSE" forms check 2>&1); rc=$?
 is "$rc" 0 "forms check : les définitions livrées sont valides"
-like "$out" '^5 définition\(s\) valide\(s\)' "forms check compte les 5 types livrés"
+like "$out" '^6 définition\(s\) valide\(s\)' "forms check compte les 6 types livrés"
 
 out=$("$LIASSE" forms check forms 2>&1); rc=$?
 is "$rc" 0 "forms check DOSSIER : le dossier forms/ est valide"
@@ -39,7 +39,7 @@ like "$out" "impossible d'ouvrir" "fichier absent : message en français"
 out=$("$LIASSE" forms list); rc=$?
 is "$rc" 0 "forms list sort avec 0"
 like "$out" '^helios-generique +PES / Helios +Helios' "forms list : helios-generique et sa famille"
-is "$(printf '%s\n' "$out" | wc -l)" 5 "forms list : cinq types"
+is "$(printf '%s\n' "$out" | wc -l)" 6 "forms list : six types"
 
 out=$("$LIASSE" forms show actes-generique); rc=$?
 is "$rc" 0 "forms show sort avec 0"
@@ -61,7 +61,7 @@ is "$rc" 2 "forms show sans type : code 2"
 
 out=$("$LIASSE" forms list --dir forms); rc=$?
 is "$rc" 0 "forms list --dir forms sort avec 0"
-is "$(printf '%s\n' "$out" | wc -l)" 5 "forms list --dir : les cinq fichiers du dossier"
+is "$(printf '%s\n' "$out" | wc -l)" 6 "forms list --dir : les six fichiers du dossier"
 mkdir -p "$TEST_TMP/defs" && cp "$bad" "$TEST_TMP/defs/"
 out=$("$LIASSE" forms list --dir "$TEST_TMP/defs" 2>&1); rc=$?
 is "$rc" 1 "forms list --dir sur un dossier invalide : code 1"

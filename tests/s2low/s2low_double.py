@@ -281,6 +281,8 @@ class Handler(BaseHTTPRequestHandler):
                               for k, v in st.actes.items()}
                 s['helios'] = {str(k): {'status': v['status'], 'name': v['name'], 'sha1': v['sha1']}
                                for k, v in st.helios.items()}
+                s['retours'] = {str(k): {'nom': v['nom'], 'lu': v['lu'], 'ko': v.get('ko', '')}
+                                for k, v in st.retours.items()}
                 return self.send(200, json.dumps(s), 'application/json')
             if what == 'advance':
                 tid = int(q['transaction'])
@@ -307,6 +309,18 @@ class Handler(BaseHTTPRequestHandler):
                 rid = st.new_id()
                 st.retours[rid] = {'nom': q['nom'], 'data': open(q['fichier'], 'rb').read(), 'lu': False}
                 return self.send(200, str(rid))
+            if what == 'retour_ko':
+                r = st.retours.get(int(q['id']))
+                if r is None:
+                    return self.send(404, 'inconnu')
+                r['ko'] = q.get('message', 'Erreur interne.')
+                return self.send(200, 'ok')
+            if what == 'unread':
+                r = st.retours.get(int(q['id']))
+                if r is None:
+                    return self.send(404, 'inconnu')
+                r['lu'] = False
+                return self.send(200, 'ok')
         return self.send(404, 'inconnu')
 
     def auto_step(self, t, final=4):
@@ -573,10 +587,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def helios_retour(self, q, f, files, raw, login):
         r = self.server.state.retours.get(int(q.get('id', '0') or 0))
-        if r is None:
+        if r is None or r.get('ko'):
+            msg = r['ko'] if r else 'PES Retour inconnu.'
             return self.send(200, '<?xml version="1.0" encoding="ISO-8859-1"?>\n<get_retour><id>%s</id>'
-                             '<resultat>KO</resultat><message>PES Retour inconnu.</message></get_retour>'
-                             % q.get('id', ''), 'text/xml')
+                             '<resultat>KO</resultat><message>%s</message></get_retour>'
+                             % (q.get('id', ''), msg), 'text/xml')
         self.send(200, r['data'], 'text/xml')
 
     def helios_change_status(self, q, f, files, raw, login):
@@ -604,6 +619,8 @@ def main():
     ap.add_argument('--post-max', type=int, default=200 * 1024 * 1024)
     ap.add_argument('--slow', type=float, default=5.0)
     ap.add_argument('--state', help='file keeping the transactions across restarts')
+    ap.add_argument('--pes-retour', metavar='DIR',
+                    help='each file of DIR is an unread PES Retour, listed by helios_get_list.php')
     args = ap.parse_args()
     if not args.account:
         args.account = ['liasse-client:agent:']
@@ -616,6 +633,11 @@ def main():
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.state = State(args)
     srv.state.load(args.state)
+    if args.pes_retour:
+        import os
+        for name in sorted(os.listdir(args.pes_retour)):
+            with open(os.path.join(args.pes_retour, name), 'rb') as fp:
+                srv.state.retours[srv.state.new_id()] = {'nom': name, 'data': fp.read(), 'lu': False}
     if args.port_file:
         with open(args.port_file + '.tmp', 'w') as fp:
             fp.write(str(srv.server_address[1]))
