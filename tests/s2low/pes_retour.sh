@@ -68,3 +68,23 @@ run
 is "$(ndos)" 3 "le retour réparé donne un dossier, le retour déjà stocké aucun"
 is "$(lus)" 3 "tous marqués lus"
 is "$(sql -c "SELECT count(*) FROM liasse.pes_retour_recu WHERE connecteur_id = $c")" 3 "un identifiant par retour"
+
+# A real crash: the daemon killed (SIGKILL) while it waits for
+# helios_change_status, after the dossier was committed.
+s2low_ctl "$PKI" "/_test/mark_slow?on=1" >/dev/null
+rid=$(s2low_ctl "$PKI" "/_test/retour?nom=retour-5.xml&fichier=$R/retour-1.xml")
+sql -c "UPDATE liasse.job SET run_at = now() WHERE action = 'recup-pes-retour'" >/dev/null
+"$LIASSE" --db "dbname=$DB" daemon --once >/dev/null 2>&1 & dp=$!
+for i in $(seq 1 100); do
+	[ "$(sql -c "SELECT count(*) FROM liasse.pes_retour_recu WHERE id_retour = '$rid'")" = 1 ] && break
+	sleep 0.05
+done
+kill -KILL $dp 2>/dev/null; wait $dp 2>/dev/null
+s2low_ctl "$PKI" "/_test/mark_slow?on=0" >/dev/null
+is "$(ndos)" 4 "tué entre l'enregistrement et le marquage : le dossier est là"
+is "$(lus)" 3 "le retour n'est pas marqué lu"
+sleep 1.5
+sql -c "UPDATE liasse.job SET run_at = now(), locked_until = NULL WHERE action = 'recup-pes-retour'" >/dev/null
+run
+is "$(ndos)" 4 "à la reprise : aucun doublon"
+is "$(lus)" 4 "et le retour est marqué lu"

@@ -315,6 +315,9 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(404, 'inconnu')
                 r['ko'] = q.get('message', 'Erreur interne.')
                 return self.send(200, 'ok')
+            if what == 'mark_slow':
+                st.mark_slow = q.get('on', '1') == '1'
+                return self.send(200, 'ok')
             if what == 'unread':
                 r = st.retours.get(int(q['id']))
                 if r is None:
@@ -595,6 +598,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, r['data'], 'text/xml')
 
     def helios_change_status(self, q, f, files, raw, login):
+        if getattr(self.server.state, 'mark_slow', False):
+            time.sleep(self.server.state.args.slow)  # a test kills the client meanwhile
         r = self.server.state.retours.get(int(q.get('id', '0') or 0))
         if r is not None:
             r['lu'] = True
