@@ -109,6 +109,8 @@ demo:
 
 bench: $(B)/liasse
 	B=$(B) tests/bench/run
+	B=$(B) tests/bench/tui.sh
+	B=$(B) tests/bench/daemon.sh
 	B=$(B) tests/bench/sign.sh
 
 DEBS = build-essential pkg-config clang libclang-rt-14-dev libncurses-dev libpq-dev libcurl4-openssl-dev \
