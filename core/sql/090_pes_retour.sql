@@ -70,3 +70,16 @@ END
 $$;
 CREATE TRIGGER association_planifier_pes_retour AFTER INSERT OR UPDATE OR DELETE ON connecteur_association
 	FOR EACH ROW EXECUTE FUNCTION association_planifier_pes_retour();
+
+-- Agents read their PES Retour (and may end or delete them: edition; the
+-- creation stays the daemon's, above); consultation reads them.
+INSERT INTO droit (droit, libelle) VALUES
+	('helios-pes-retour:lecture', 'Helios (PES Retour) : lecture'),
+	('helios-pes-retour:edition', 'Helios (PES Retour) : modification')
+ON CONFLICT DO NOTHING;
+INSERT INTO role_droit (role, droit)
+SELECT r, d FROM (VALUES ('agent-collectivite', 'helios-pes-retour:lecture'),
+			 ('agent-collectivite', 'helios-pes-retour:edition'),
+			 ('consultation', 'helios-pes-retour:lecture')) x(r, d)
+WHERE EXISTS (SELECT FROM role WHERE role = x.r)
+ON CONFLICT DO NOTHING;
