@@ -71,8 +71,9 @@ $$;
 CREATE TRIGGER association_planifier_pes_retour AFTER INSERT OR UPDATE OR DELETE ON connecteur_association
 	FOR EACH ROW EXECUTE FUNCTION association_planifier_pes_retour();
 
--- Agents read their PES Retour (and may end or delete them: edition; the
--- creation stays the daemon's, above); consultation reads them.
+-- Agents and administrators read their PES Retour (and may end or delete
+-- them: edition; the creation stays the daemon's, above); consultation reads
+-- them. An administrator must hold every right of the roles she delegates.
 INSERT INTO droit (droit, libelle) VALUES
 	('helios-pes-retour:lecture', 'Helios (PES Retour) : lecture'),
 	('helios-pes-retour:edition', 'Helios (PES Retour) : modification')
@@ -80,6 +81,8 @@ ON CONFLICT DO NOTHING;
 INSERT INTO role_droit (role, droit)
 SELECT r, d FROM (VALUES ('agent-collectivite', 'helios-pes-retour:lecture'),
 			 ('agent-collectivite', 'helios-pes-retour:edition'),
+			 ('administrateur-collectivite', 'helios-pes-retour:lecture'),
+			 ('administrateur-collectivite', 'helios-pes-retour:edition'),
 			 ('consultation', 'helios-pes-retour:lecture')) x(r, d)
 WHERE EXISTS (SELECT FROM role WHERE role = x.r)
 ON CONFLICT DO NOTHING;
