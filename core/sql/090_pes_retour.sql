@@ -75,8 +75,8 @@ CREATE TRIGGER association_planifier_pes_retour AFTER INSERT OR UPDATE OR DELETE
 -- them: edition; the creation stays the daemon's, above); consultation reads
 -- them. An administrator must hold every right of the roles she delegates.
 INSERT INTO droit (droit, libelle) VALUES
-	('helios-pes-retour:lecture', 'Helios (PES Retour) : lecture'),
-	('helios-pes-retour:edition', 'Helios (PES Retour) : modification')
+	('helios-pes-retour:lecture', 'PES Retour (Helios) : lecture'),
+	('helios-pes-retour:edition', 'PES Retour (Helios) : modification')
 ON CONFLICT DO NOTHING;
 INSERT INTO role_droit (role, droit)
 SELECT r, d FROM (VALUES ('agent-collectivite', 'helios-pes-retour:lecture'),
