@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/admin_connecteur.h"
 #include "core/connector.h"
+#include "core/dossier.h"
 #include "core/http.h"
 
 CLI_COMMAND(connecteur, 71, N_("configure les connecteurs (TdT, GED, purge...) et teste la connexion"))
@@ -101,8 +102,9 @@ cmd_test(struct cli *cli, struct db *db, const char *id)
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
-/* Fetches the current classification from S2LOW and stores its SHA-256:
- * sending is refused once S2LOW's differs. */
+/* Fetches the current classification from S2LOW, loads its typology codes
+ * for the connector's entity (and its sub-entities) and stores its
+ * SHA-256: sending is refused once S2LOW's differs. */
 static int
 cmd_classification(struct cli *cli, struct db *db, const char *id)
 {
@@ -125,6 +127,7 @@ cmd_classification(struct cli *cli, struct db *db, const char *id)
 	snprintf(url, sizeof url, "%s/modules/actes/actes_classification_fetch.php?api=1",
 		 connector_config_get(cfg, "url") ? connector_config_get(cfg, "url") : "");
 	struct http_response r;
+	int64_t entite = cfg->entite_id;
 	bool ok = http_request(&o, url, NULL, 0, &r, &err);
 	connector_config_free(&cfg);
 	if (!ok)
@@ -139,11 +142,18 @@ cmd_classification(struct cli *cli, struct db *db, const char *id)
 	SHA256((const unsigned char *)r.body.data, r.body.len, md);
 	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	http_response_free(&r);
+	/* The codes it lists and its fingerprint, together or not at all. */
 	const char *q[] = { id, hex };
-	if (!db_exec(db, "SELECT liasse.connecteur_set($1::bigint, 'classification_sha256', $2)", 2, q, &err))
+	int n = 0;
+	ok = db_begin(db, &err) && dossier_classification_load_data(db, entite, r.body.data, r.body.len, &n, &err) &&
+	     db_exec(db, "SELECT liasse.connecteur_set($1::bigint, 'classification_sha256', $2)", 2, q, &err) &&
+	     db_commit(db, &err);
+	http_response_free(&r);
+	if (!ok) {
+		db_rollback(db);
 		return cli_fail(cli, &err);
-	printf(_("Classification enregistrée (SHA-256 %s).\n"), hex);
+	}
+	printf(_("Classification enregistrée (SHA-256 %s) : %d codes de typologie chargés.\n"), hex, n);
 	return EXIT_OK;
 }
 

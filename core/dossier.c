@@ -507,10 +507,23 @@ dossier_classification_load(struct db *db, int64_t entite, const char *path, int
 	else if (sb.len == 0 || memchr(sb.data, '\0', sb.len))
 		ok = err_set(err, ERR_INPUT, _("Le fichier « %s » n'est pas un fichier XML de "
 					       "classification."), path);
-	if (!ok) {
-		sb_free(&sb);
-		return false;
-	}
+	if (ok)
+		ok = dossier_classification_load_data(db, entite, sb.data, sb.len, n, err);
+	sb_free(&sb);
+	return ok;
+}
+
+bool
+dossier_classification_load_data(struct db *db, int64_t entite, const char *data, size_t len, int *n,
+				 struct err *err)
+{
+	if (len > CLASSIFICATION_MAX)
+		return err_set(err, ERR_INPUT, _("La classification est trop grosse (8 Mio au plus)."));
+	if (len == 0 || memchr(data, '\0', len))
+		return err_set(err, ERR_INPUT, _("Ce n'est pas un fichier XML de classification."));
+	struct strbuf sb = STRBUF_INIT;
+	sb_addn(&sb, data, len);
+	bool ok;
 	/* S2LOW serves it in ISO-8859-1: to UTF-8 for the database. */
 	char head[128];
 	str_copy(head, sizeof(head), sb.data);

@@ -94,6 +94,10 @@ PGresult *dossier_journal(struct db *db, int64_t id, struct err *err);
  * *N codes. */
 bool dossier_classification_load(struct db *db, int64_t entite, const char *path, int *n,
 				 struct err *err);
+/* The same from the bytes of the file (DATA, LEN), e.g. as fetched from
+ * S2LOW. */
+bool dossier_classification_load_data(struct db *db, int64_t entite, const char *data, size_t len,
+				      int *n, struct err *err);
 /* Rows (code, libelle) of the typology codes valid for NATURE (1..6) on
  * ENTITE, generic codes first. Caller PQclear()s. */
 PGresult *dossier_typologies(struct db *db, int64_t entite, int nature, struct err *err);
