@@ -25,25 +25,6 @@
 	   "        liasse annuaire role-create --entite ID --role RÔLE [--cible ID] [--partage] NOM")
 
 static bool
-parse_id(const char *s, long long *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v <= 0 || errno)
-		return false;
-	*out = v;
-	return true;
-}
-
-static void
-put_clean(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		putchar(*p < 0x20 || *p == 0x7f ? ' ' : *p);
-}
-
-static bool
 read_file(const char *path, char **data, size_t *len, struct err *err)
 {
 	FILE *f = fopen(path, "rb");
@@ -86,13 +67,13 @@ print_report(const char *path, const struct csv_import *imp, const struct annuai
 		printf(_("ligne %d : %s"), l->lineno, what);
 		if (l->status == CSV_LINE_REFUSED) {
 			fputs(" : ", stdout);
-			put_clean(l->reason ? l->reason : "");
+			cli_put_clean(l->reason ? l->reason : "");
 		} else {
 			fputs(" : ", stdout);
-			put_clean(l->email);
+			cli_put_clean(l->email);
 			if (l->description[0]) {
 				fputs(" (", stdout);
-				put_clean(l->description);
+				cli_put_clean(l->description);
 				putchar(')');
 			}
 			if (l->ngroupes) {
@@ -100,12 +81,12 @@ print_report(const char *path, const struct csv_import *imp, const struct annuai
 				for (size_t k = 0; k < l->ngroupes; k++) {
 					if (k)
 						fputs(", ", stdout);
-					put_clean(l->groupes[k]);
+					cli_put_clean(l->groupes[k]);
 				}
 			}
 			if (l->note) {
 				fputs(dry_run ? _(" ; groupes à créer : ") : _(" ; groupes créés : "), stdout);
-				put_clean(l->note);
+				cli_put_clean(l->note);
 			}
 		}
 		putchar('\n');
@@ -137,7 +118,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 			dry = true;
 		else if (c == 'g')
 			creer = true;
-		else if (c != 'e' || !parse_id(optarg, &entite))
+		else if (c != 'e' || !cli_parse_id(optarg, &entite))
 			return cli_usage("%s", _(USAGE_ANNUAIRE));
 	}
 	if (optind != argc - 1)
@@ -195,7 +176,7 @@ print_query(struct cli *cli, struct db *db, const char *sql, int n, const char *
 		for (int j = 0; j < PQnfields(r); j++) {
 			if (j)
 				putchar('\t');
-			put_clean(PQgetvalue(r, i, j));
+			cli_put_clean(PQgetvalue(r, i, j));
 		}
 		putchar('\n');
 	}
@@ -247,11 +228,11 @@ cli_annuaire(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(sargc, sargv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (!parse_id(optarg, &entite))
+			if (!cli_parse_id(optarg, &entite))
 				return cli_usage(_("identifiant d'entité invalide : « %s »"), optarg);
 			break;
 		case 'c':
-			if (!parse_id(optarg, &cible))
+			if (!cli_parse_id(optarg, &cible))
 				return cli_usage(_("identifiant d'entité invalide : « %s »"), optarg);
 			break;
 		case 'q': q = optarg; break;
@@ -288,10 +269,10 @@ cli_annuaire(struct cli *cli, int argc, char **argv)
 		need_entite = print = true;
 		sql = "SELECT id FROM liasse.annuaire_contact_save($1, $2, $3, $4::text[], false)";
 		p[0] = ent, p[1] = pos[0], p[2] = npos == 2 ? pos[1] : "", p[3] = sb_str(&groupes), n = 4;
-	} else if (!strcmp(sub, "edit") && npos == 1 && parse_id(pos[0], &id) && (email || desc)) {
+	} else if (!strcmp(sub, "edit") && npos == 1 && cli_parse_id(pos[0], &id) && (email || desc)) {
 		sql = "SELECT liasse.annuaire_contact_update($1, $2, $3)";
 		p[0] = pos[0], p[1] = email, p[2] = desc, n = 3;
-	} else if (!strcmp(sub, "delete") && npos == 1 && parse_id(pos[0], &id)) {
+	} else if (!strcmp(sub, "delete") && npos == 1 && cli_parse_id(pos[0], &id)) {
 		sql = "SELECT liasse.annuaire_contact_delete($1)";
 		p[0] = pos[0], n = 1;
 	} else if (!strcmp(sub, "groupes") && npos == 0) {
@@ -303,11 +284,11 @@ cli_annuaire(struct cli *cli, int argc, char **argv)
 		need_entite = print = true;
 		sql = "SELECT liasse.annuaire_groupe_create($1, $2, $3)";
 		p[0] = ent, p[1] = pos[0], p[2] = partage ? "true" : "false", n = 3;
-	} else if (!strcmp(sub, "groupe-delete") && npos == 1 && parse_id(pos[0], &id)) {
+	} else if (!strcmp(sub, "groupe-delete") && npos == 1 && cli_parse_id(pos[0], &id)) {
 		sql = "SELECT liasse.annuaire_groupe_delete($1)";
 		p[0] = pos[0], n = 1;
-	} else if (!strcmp(sub, "membre") && npos == 3 && parse_id(pos[1], &id) &&
-		   parse_id(pos[2], &id2) && (!strcmp(pos[0], "ajouter") || !strcmp(pos[0], "retirer"))) {
+	} else if (!strcmp(sub, "membre") && npos == 3 && cli_parse_id(pos[1], &id) &&
+		   cli_parse_id(pos[2], &id2) && (!strcmp(pos[0], "ajouter") || !strcmp(pos[0], "retirer"))) {
 		sql = "SELECT liasse.annuaire_membre($1, $2, $3)";
 		p[0] = pos[1], p[1] = pos[2], p[2] = strcmp(pos[0], "ajouter") ? "false" : "true", n = 3;
 	} else if (!strcmp(sub, "role-create") && npos == 1 && role) {

@@ -36,6 +36,11 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens the database chosen by --db or the environment; NULL after
  * printing the error. */
 struct db *cli_db_open(struct cli *cli);
+/* Parses a positive decimal id (the whole of S); false otherwise. */
+bool cli_parse_id(const char *s, long long *out);
+/* Prints S with control characters replaced by spaces (values from the
+ * database must not move the user's terminal). */
+void cli_put_clean(const char *s);
 /* Prints the list of subcommands. */
 void cli_print_commands(void);
 /* Runs the subcommand argv[0]; EXIT_USAGE when unknown. */

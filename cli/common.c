@@ -1,5 +1,7 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/cli.h"
 #include "core/i18n.h"
@@ -37,4 +39,25 @@ cli_db_open(struct cli *cli)
 	if (!db)
 		cli_fail(cli, &err);
 	return db;
+}
+
+bool
+cli_parse_id(const char *s, long long *out)
+{
+	char *end;
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end || v <= 0 || errno)
+		return false;
+	*out = v;
+	return true;
+}
+
+void
+cli_put_clean(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		putchar(*p < 0x20 || *p == 0x7f ? ' ' : *p);
 }

@@ -10,24 +10,6 @@
 
 /* Prints S with control characters (tabs, newlines, escapes) shown as
  * spaces: a message must not drive the terminal nor break the columns. */
-static void
-put_clean(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		putchar(*p < 0x20 || *p == 0x7f ? ' ' : *p);
-}
-
-static bool
-parse_id(const char *s, long long *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v <= 0)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int
 journal_cmd_verify(struct cli *cli, int argc, char **argv)
 {
@@ -38,7 +20,7 @@ journal_cmd_verify(struct cli *cli, int argc, char **argv)
 	long long from = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'f' || !parse_id(optarg, &from))
+		if (c != 'f' || !cli_parse_id(optarg, &from))
 			return cli_usage(_("usage : liasse journal verify [--from ID]"));
 	}
 	if (optind < argc)
@@ -81,11 +63,11 @@ journal_cmd_list(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		bool ok = false;
 		if (c == 'e')
-			ok = parse_id(optarg, &entite);
+			ok = cli_parse_id(optarg, &entite);
 		else if (c == 'd')
-			ok = parse_id(optarg, &dossier);
+			ok = cli_parse_id(optarg, &dossier);
 		else if (c == 'l')
-			ok = parse_id(optarg, &limit) && limit <= 100000;
+			ok = cli_parse_id(optarg, &limit) && limit <= 100000;
 		if (!ok)
 			return cli_usage(_("usage : liasse journal list [--entite ID] [--dossier ID] "
 					   "[--limit N]"));
@@ -110,11 +92,11 @@ journal_cmd_list(struct cli *cli, int argc, char **argv)
 			if (e->dossier_id)
 				printf("%lld", e->dossier_id);
 			putchar('\t');
-			put_clean(e->utilisateur);
+			cli_put_clean(e->utilisateur);
 			putchar('\t');
-			put_clean(e->action);
+			cli_put_clean(e->action);
 			putchar('\t');
-			put_clean(e->message);
+			cli_put_clean(e->message);
 			putchar('\n');
 		}
 		journal_list_free(&list);

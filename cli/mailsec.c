@@ -21,25 +21,6 @@
 	   "        liasse mailsec non-recu ID\n"                                                  \
 	   "        liasse mailsec reponse DESTINATAIRE_ID [--fichier N --sortie CHEMIN]")
 
-static bool
-parse_id(const char *s, long long *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v <= 0 || errno)
-		return false;
-	*out = v;
-	return true;
-}
-
-static void
-put_clean(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		putchar(*p < 0x20 || *p == 0x7f ? ' ' : *p);
-}
-
 static char *
 read_password(void)
 {
@@ -103,7 +84,7 @@ cmd_status(struct cli *cli, struct db *db, const char *id)
 		return cli_fail(cli, &err);
 	}
 	fputs(_("titre : "), stdout);
-	put_clean(PQgetvalue(d, 0, 2));
+	cli_put_clean(PQgetvalue(d, 0, 2));
 	printf(_("\nétat : %s (%s)\ndestinataires : %s\nlus : %s\nrépondus : %s\n"), PQgetvalue(d, 0, 0),
 	       PQgetvalue(d, 0, 1), PQgetvalue(d, 0, 3), PQgetvalue(d, 0, 4), PQgetvalue(d, 0, 5));
 	PQclear(d);
@@ -123,7 +104,7 @@ cmd_status(struct cli *cli, struct db *db, const char *id)
 		for (int j = 0; j < PQnfields(r); j++) {
 			if (j)
 				putchar('\t');
-			put_clean(PQgetvalue(r, i, j));
+			cli_put_clean(PQgetvalue(r, i, j));
 		}
 		putchar('\n');
 	}
@@ -144,7 +125,7 @@ cmd_reponse(struct cli *cli, struct db *db, int argc, char **argv)
 	int c;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'f' && parse_id(optarg, &fichier))
+		if (c == 'f' && cli_parse_id(optarg, &fichier))
 			continue;
 		if (c == 'o') {
 			out = optarg;
@@ -152,7 +133,7 @@ cmd_reponse(struct cli *cli, struct db *db, int argc, char **argv)
 		}
 		return cli_usage("%s", _(USAGE_MAILSEC));
 	}
-	if (optind != argc - 1 || !parse_id(argv[optind], &dest) || (fichier && !out) || (out && !fichier))
+	if (optind != argc - 1 || !cli_parse_id(argv[optind], &dest) || (fichier && !out) || (out && !fichier))
 		return cli_usage("%s", _(USAGE_MAILSEC));
 	struct err err = { 0 };
 	const char *p[] = { argv[optind] };
@@ -175,7 +156,7 @@ cmd_reponse(struct cli *cli, struct db *db, int argc, char **argv)
 		return cli_fail(cli, &err);
 	for (int i = 0; i < PQntuples(r); i++) {
 		printf(_("fichier %s : "), PQgetvalue(r, i, 0));
-		put_clean(PQgetvalue(r, i, 1));
+		cli_put_clean(PQgetvalue(r, i, 1));
 		printf(" (%s, %s octets, sha256 %s)\n", PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
 		       PQgetvalue(r, i, 4));
 	}
@@ -192,11 +173,11 @@ cli_mailsec(struct cli *cli, int argc, char **argv)
 		return cli_usage("%s", _(USAGE_MAILSEC));
 	const char *sub = argv[1];
 	long long id;
-	if (strcmp(sub, "reponse") != 0 && (!parse_id(argv[2], &id) ||
+	if (strcmp(sub, "reponse") != 0 && (!cli_parse_id(argv[2], &id) ||
 					    argc > (strcmp(sub, "resend") == 0 ? 4 : 3)))
 		return cli_usage("%s", _(USAGE_MAILSEC));
 	long long dest = 0;
-	if (!strcmp(sub, "resend") && argc == 4 && !parse_id(argv[3], &dest))
+	if (!strcmp(sub, "resend") && argc == 4 && !cli_parse_id(argv[3], &dest))
 		return cli_usage(_("identifiant de destinataire invalide : « %s »"), argv[3]);
 	if (strcmp(sub, "password") && strcmp(sub, "send") && strcmp(sub, "status") &&
 	    strcmp(sub, "resend") && strcmp(sub, "non-recu") && strcmp(sub, "reponse"))
