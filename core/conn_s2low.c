@@ -994,11 +994,9 @@ pes_retour_store(struct connector_ctx *ctx, const char *rid, const char *nom, co
 	*created = false;
 	if (!db_begin(ctx->db, err))
 		return false;
-	/* dossier_attach opens and commits its own transaction: inside ours,
-	 * its BEGIN is a no-op and its COMMIT commits the whole. */
-	bool ok = db_exec(ctx->db, "SET LOCAL client_min_messages = error", 0, NULL, err);
-	PGresult *r = ok ? db_query(ctx->db, "SELECT 1 FROM liasse.pes_retour_recu "
-				    "WHERE connecteur_id = $1 AND id_retour = $2 FOR UPDATE", 2, q, err) : NULL;
+	bool ok;
+	PGresult *r = db_query(ctx->db, "SELECT 1 FROM liasse.pes_retour_recu "
+			       "WHERE connecteur_id = $1 AND id_retour = $2 FOR UPDATE", 2, q, err);
 	if (!r) {
 		db_rollback(ctx->db);
 		return false;
@@ -1029,7 +1027,9 @@ pes_retour_store(struct connector_ctx *ctx, const char *rid, const char *nom, co
 	}
 	struct dossier_attach_result ar;
 	if (ok)
-		ok = dossier_attach(ctx->db, id, -1, "fichier_pes", file, nom, &ar, err); /* commits */
+		ok = dossier_attach_in_tx(ctx->db, id, -1, "fichier_pes", file, nom, &ar, err);
+	if (ok)
+		ok = db_commit(ctx->db, err);
 	else
 		db_rollback(ctx->db);
 	*created = ok;

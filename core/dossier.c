@@ -166,7 +166,8 @@ dossier_send_blocks(struct db *db, const char *fid, FILE *fp, const char *name, 
 	return ok;
 }
 
-/* Is this a PES to read before storing (helios fichier_pes)? */
+/* Is this a PES to read before storing (fichier_pes of a helios-* type:
+ * helios-generique's PES Aller, helios-pes-retour's PES Retour)? */
 static bool
 wants_pes(struct db *db, int64_t id, const char *champ, bool *yes, struct err *err)
 {
@@ -250,9 +251,10 @@ precheck(struct db *db, FILE *fp, int64_t id, const char *champ, const char *nam
 	return r != NULL;
 }
 
-bool
-dossier_attach(struct db *db, int64_t id, int version, const char *champ, const char *path,
-	       const char *name, struct dossier_attach_result *res, struct err *err)
+/* OWN_TX: in a transaction of its own; otherwise inside the caller's. */
+static bool
+attach(struct db *db, int64_t id, int version, const char *champ, const char *path,
+       const char *name, bool own_tx, struct dossier_attach_result *res, struct err *err)
 {
 	memset(res, 0, sizeof(*res));
 	if (!name) {
@@ -282,16 +284,30 @@ dossier_attach(struct db *db, int64_t id, int version, const char *champ, const 
 		extracted = c.o;
 		res->n_extracted = c.n;
 	}
-	bool ok = db_begin(db, err);
+	bool ok = !own_tx || db_begin(db, err);
 	if (ok)
 		ok = upload(db, fp, id, version, champ, name, size, extracted, res, err);
-	if (ok)
+	if (ok && own_tx)
 		ok = db_commit(db, err);
-	else
+	else if (own_tx)
 		db_rollback(db);
 	fclose(fp);
 	json_object_put(extracted);
 	return ok;
+}
+
+bool
+dossier_attach(struct db *db, int64_t id, int version, const char *champ, const char *path,
+	       const char *name, struct dossier_attach_result *res, struct err *err)
+{
+	return attach(db, id, version, champ, path, name, true, res, err);
+}
+
+bool
+dossier_attach_in_tx(struct db *db, int64_t id, int version, const char *champ, const char *path,
+		     const char *name, struct dossier_attach_result *res, struct err *err)
+{
+	return attach(db, id, version, champ, path, name, false, res, err);
 }
 
 bool

@@ -45,11 +45,17 @@ struct dossier_attach_result {
 /* Attaches the file at PATH to field CHAMP (NAME: the name to keep, NULL =
  * PATH's base name). Streamed in DOSSIER_BLOCK_SIZE blocks inside one
  * transaction; the database checks the type (from the content), sizes and
- * rules. A PES attached to a helios-generique dossier is read first (a file
- * that is not a PES is refused and nothing is stored) and its information
- * fills the read-only indexed fields. */
+ * rules. A PES attached to the fichier_pes field of a helios-* dossier
+ * (helios-generique, helios-pes-retour) is read first (a file that is not a
+ * PES is refused and nothing is stored) and its information (id_coll,
+ * dte_str, cod_bud...) fills the read-only indexed fields of the type. */
 bool dossier_attach(struct db *db, int64_t id, int version, const char *champ, const char *path,
 		    const char *name, struct dossier_attach_result *res, struct err *err);
+/* The same inside the caller's transaction (begun with db_begin): neither
+ * begins nor commits; on failure the caller rolls back. */
+bool dossier_attach_in_tx(struct db *db, int64_t id, int version, const char *champ,
+			  const char *path, const char *name, struct dossier_attach_result *res,
+			  struct err *err);
 /* Streams FP into the file FID opened by fichier_begin (or another
  * *_begin function) in DOSSIER_BLOCK_SIZE blocks; SHA256 receives the hex
  * SHA-256 of what was sent. NAME is for messages. Inside the caller's

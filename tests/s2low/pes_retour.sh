@@ -42,6 +42,18 @@ for f in retour-1.xml retour-2.xml; do
 	"$LIASSE" --db "dbname=$DB" dossier get "$id" fichier_pes "$TEST_TMP/out.xml" >/dev/null 2>&1
 	check "$f : mêmes octets dans le dossier" cmp "$R/$f" "$TEST_TMP/out.xml"
 done
+# The PES information is read from the retour into indexed fields.
+val() { sql -c "SELECT string_agg(v.valeur, ',' ORDER BY d.id) FROM liasse.dossier d
+	JOIN liasse.dossier_valeur v ON v.dossier_id = d.id WHERE d.type = 'helios-pes-retour' AND v.champ = '$1'"; }
+is "$(val id_coll)" "12345678900012,12345678900012" "id_coll extrait du PES Retour"
+is "$(val dte_str)" "2008-02-15,2008-02-15" "dte_str extrait"
+is "$(val cod_bud)" "00,00" "cod_bud extrait"
+is "$(val cod_col)" "221,221" "cod_col extrait (CodColl)"
+is "$(val id_post)" "082008,082008" "id_post extrait"
+is "$(val nom_fic)" "HELIOS_SIMU_RETOUR_1565181244_184723364.xml,HELIOS_SIMU_RETOUR_2565181244_184723364.xml" \
+	"nom_fic extrait"
+is "$(sql -c "SELECT count(*) FROM liasse.dossier_index i JOIN liasse.dossier d ON d.id = i.dossier_id
+	WHERE d.type = 'helios-pes-retour' AND i.champ = 'id_coll'")" 2 "id_coll indexé pour les listes"
 sleep 1.2
 run
 is "$(ndos)" 2 "une deuxième passe : aucun doublon"
