@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "core/entite.h"
 #include "core/i18n.h"
+#include "core/sign_profil.h"
 
 #define USAGE_ENTITE                                                                       \
 	N_("usage : liasse entite list [--sous ID] [--arbre]\n"                            \
@@ -14,6 +15,7 @@
 	   "        liasse entite create --parent ID --type TYPE [--siren N] [--siret N] "  \
 	   "DÉNOMINATION\n"                                                                \
 	   "        liasse entite modifier ID [--denomination D] [--siren N] [--siret N]\n" \
+	   "                 [--ville V --code-postal CP]\n"                               \
 	   "        liasse entite move ID NOUVELLE_MÈRE\n"                                 \
 	   "        liasse entite activer|desactiver ID")
 
@@ -101,6 +103,20 @@ cmd_show(struct cli *cli, struct db *db, long long id)
 	printf(_("siret : %s\n"), e.siret);
 	printf(_("active : %s\n"), e.actif ? _("oui") : _("non"));
 	entite_clear(&e);
+	struct sign_place pl;
+	if (!sign_place_load(db, id, &pl, &err))
+		return cli_fail(cli, &err);
+	fputs(_("lieu de signature : "), stdout);
+	if (!pl.source) {
+		fputs(_("(aucun)"), stdout);
+	} else {
+		put_clean(pl.postal_code);
+		putchar(' ');
+		put_clean(pl.city);
+		if (!pl.own)
+			printf(_(" (hérité de l'entité %lld)"), pl.source);
+	}
+	putchar('\n');
 	if (!entite_history_load(db, id, &h, &err))
 		return cli_fail(cli, &err);
 	printf(_("historique :\n"));
@@ -182,9 +198,11 @@ cmd_update(struct cli *cli, struct db *db, int argc, char **argv)
 		{ "denomination", required_argument, NULL, 'd' },
 		{ "siren", required_argument, NULL, 's' },
 		{ "siret", required_argument, NULL, 'S' },
+		{ "ville", required_argument, NULL, 'v' },
+		{ "code-postal", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *denom = NULL, *siren = NULL, *siret = NULL;
+	const char *denom = NULL, *siren = NULL, *siret = NULL, *ville = NULL, *cp = NULL;
 	long long id;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -194,14 +212,24 @@ cmd_update(struct cli *cli, struct db *db, int argc, char **argv)
 			siren = optarg;
 		else if (c == 'S')
 			siret = optarg;
+		else if (c == 'v')
+			ville = optarg;
+		else if (c == 'c')
+			cp = optarg;
 		else
 			return cli_usage("%s", _(USAGE_ENTITE));
 	}
 	if (optind != argc - 1 || !parse_id(argv[optind], &id))
 		return cli_usage("%s", _(USAGE_ENTITE));
+	if ((ville != NULL) != (cp != NULL))
+		return cli_usage(_("--ville et --code-postal vont ensemble (vides tous deux : lieu "
+				   "repris de l'entité mère)"));
 	struct err err = { 0 };
-	if (!entite_check_ids(siren, siret, &err) ||
-	    !entite_update(db, id, denom, siren, siret, &err))
+	bool identity = denom || siren || siret || !ville;
+	if (identity && (!entite_check_ids(siren, siret, &err) ||
+			 !entite_update(db, id, denom, siren, siret, &err)))
+		return cli_fail(cli, &err);
+	if (ville && !sign_place_set(db, id, ville, cp, &err))
 		return cli_fail(cli, &err);
 	return EXIT_OK;
 }

@@ -32,6 +32,9 @@ cli_pes_sign(struct cli *cli, int argc, char **argv)
 	if (!xades_plan_file(in, &plan, &err))
 		return cli_fail(cli, &err);
 	sign_print_pes_plan(&plan);
+	struct sign_conf conf;
+	xades_opts_from_conf(&xo, &conf);
+	sign_print_place(&xo);
 	xo.allow_not_dematerialised = true;
 
 	struct sign_session ss;

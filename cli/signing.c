@@ -26,6 +26,8 @@ sign_opts_handle(struct sign_opts *o, int c, const char *arg)
 	case 1002: o->key = arg; return true;
 	case 1003: o->cert = arg; return true;
 	case 1004: o->pin_file = arg; return true;
+	case 1005: o->crl = arg; return true;
+	case 1006: o->accept_revoked = true; return true;
 	default: return false;
 	}
 }
@@ -40,6 +42,18 @@ xades_opts_handle(struct xades_sign_opts *o, int c, const char *arg)
 	case 1013: o->certdigest_sha1 = true; return true;
 	default: return false;
 	}
+}
+
+void
+xades_opts_from_conf(struct xades_sign_opts *xo, struct sign_conf *conf)
+{
+	sign_conf_load(conf);
+	if (!xo->city && !xo->postal_code && conf->city[0] && conf->postal_code[0]) {
+		xo->city = conf->city;
+		xo->postal_code = conf->postal_code;
+	}
+	if (!xo->role && conf->role[0])
+		xo->role = conf->role;
 }
 
 int
@@ -74,6 +88,18 @@ sign_print_pes_plan(const struct xades_plan *plan)
 		fprintf(stderr, _("Signature globale du fichier (PES_Aller %s).\n"), plan->root_id);
 	else
 		fprintf(stderr, _("Signature de %zu bordereau(x).\n"), plan->n_targets);
+}
+
+void
+sign_print_place(const struct xades_sign_opts *xo)
+{
+	if (xo->city || xo->postal_code)
+		fprintf(stderr, _("Lieu de signature : %s %s, France ; qualité : %s\n"),
+			xo->postal_code ? xo->postal_code : "", xo->city ? xo->city : "",
+			xo->role ? xo->role : SIGN_ROLE_DEFAULT);
+	else
+		fprintf(stderr, _("Lieu de signature : France (ville et code postal non réglés) ; qualité : %s\n"),
+			xo->role ? xo->role : SIGN_ROLE_DEFAULT);
 }
 
 void
@@ -152,6 +178,57 @@ print_cert(X509 *cert)
 		fprintf(stderr, _("  politiques: %s\n"), ci.policies);
 }
 
+/* Yes typed at the terminal to QUESTION; false without a terminal. */
+static bool
+tty_confirm(const char *question)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return false;
+	FILE *tty = fopen("/dev/tty", "r+");
+	if (!tty)
+		return false;
+	fputs(question, tty);
+	fflush(tty);
+	char ans[16] = "";
+	bool yes = fgets(ans, sizeof ans, tty) && (ans[0] == 'o' || ans[0] == 'O');
+	fclose(tty);
+	return yes;
+}
+
+/* The CRL check: warns about a revoked certificate, and refuses it unless
+ * told otherwise. False after printing the error. */
+static bool
+check_revoked(struct cli *cli, const struct sign_opts *o, X509 *cert)
+{
+	char conf[1024] = "";
+	const char *crl = o->crl;
+	if (!crl && sign_conf_get("crl", conf, sizeof conf) && conf[0])
+		crl = conf;
+	if (!crl)
+		return true;
+	struct err err = { 0 };
+	bool revoked;
+	char warning[768];
+	if (!cert_check_revocation(cert, crl, time(NULL), &revoked, warning, sizeof warning, &err)) {
+		fprintf(stderr, _("Attention : %s Révocation non vérifiée.\n"), err.msg);
+		return true;
+	}
+	if (!revoked)
+		return true;
+	fprintf(stderr, "%s\n", warning);
+	if (o->accept_revoked) {
+		fprintf(stderr, _("Signature malgré la révocation (--accepter-revoque).\n"));
+		return true;
+	}
+	if (tty_confirm(_("Signer quand même avec ce certificat révoqué ? [o/N] ")))
+		return true;
+	err_set(&err, ERR_INPUT,
+		_("Signature refusée : certificat révoqué (--accepter-revoque pour signer malgré "
+		  "tout)."));
+	cli_fail(cli, &err);
+	return false;
+}
+
 bool
 sign_session_open(struct cli *cli, const struct sign_opts *o, struct sign_session *ss)
 {
@@ -178,6 +255,10 @@ sign_session_open(struct cli *cli, const struct sign_opts *o, struct sign_sessio
 	print_cert(signer_cert(ss->signer));
 	if (!cert_check_signing(signer_cert(ss->signer), time(NULL), &err)) {
 		cli_fail(cli, &err);
+		sign_session_close(ss);
+		return false;
+	}
+	if (!check_revoked(cli, o, signer_cert(ss->signer))) {
 		sign_session_close(ss);
 		return false;
 	}
@@ -245,10 +326,17 @@ cli_dossier_signer(struct cli *cli, int argc, char **argv)
 	}
 	fprintf(stderr, _("Dossier %lld « %s » (%s) : %s\n"), id, plan.titre, plan.etat_label,
 		plan.nom);
-	if (plan.pes)
+	struct sign_conf conf;
+	sign_conf_load(&conf);
+	sign_dossier_fallback(&plan, conf.city, conf.postal_code, conf.role);
+	struct xades_sign_opts eff;
+	sign_dossier_opts(&plan, &xo, &eff);
+	if (plan.pes) {
 		sign_print_pes_plan(&plan.xplan);
-	else
+		sign_print_place(&eff);
+	} else {
 		fprintf(stderr, _("Signature CAdES détachée du document.\n"));
+	}
 	struct sign_session ss;
 	if (!sign_session_open(cli, &so, &ss)) {
 		sign_dossier_plan_free(&plan);

@@ -1,4 +1,4 @@
-/* liasse utilisateur list|show|create|droits|retirer|activer|desactiver
+/* liasse utilisateur list|show|create|modifier|droits|retirer|activer|desactiver
  * liasse role list [--droits] */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "core/i18n.h"
+#include "core/sign_profil.h"
 #include "core/strbuf.h"
 #include "core/utilisateur.h"
 
@@ -18,6 +19,7 @@
 	   "        liasse utilisateur show IDENTIFIANT\n"                                   \
 	   "        liasse utilisateur create --entite ID [--nom N] [--prenom P] [--email E]\n" \
 	   "                 [--password-file FICHIER | --sans-mot-de-passe] IDENTIFIANT\n"    \
+	   "        liasse utilisateur modifier IDENTIFIANT --qualite QUALITÉ\n"           \
 	   "        liasse utilisateur droits IDENTIFIANT RÔLE ENTITÉ\n"                     \
 	   "        liasse utilisateur retirer IDENTIFIANT RÔLE ENTITÉ\n"                    \
 	   "        liasse utilisateur activer|desactiver IDENTIFIANT")
@@ -225,6 +227,15 @@ cmd_show(struct cli *cli, struct db *db, const char *login)
 	put_clean(u.email);
 	printf(_("\nentité : %lld\nactif : %s\n"), u.entite_id, u.actif ? _("oui") : _("non"));
 	utilisateur_clear(&u);
+	char q[160];
+	if (!sign_role_load(db, login, q, sizeof q, &err))
+		return cli_fail(cli, &err);
+	fputs(_("qualité de signataire : "), stdout);
+	if (q[0])
+		put_clean(q);
+	else
+		printf(_("%s (par défaut)"), SIGN_ROLE_DEFAULT);
+	putchar('\n');
 	if (!utilisateur_roles_load(db, login, &roles, &err))
 		return cli_fail(cli, &err);
 	printf(_("rôles :\n"));
@@ -237,14 +248,37 @@ cmd_show(struct cli *cli, struct db *db, const char *login)
 	return EXIT_OK;
 }
 
-CLI_COMMAND(utilisateur, 21, N_("gère les utilisateurs et leurs rôles (list|show|create|droits|"
-				"retirer|activer|desactiver)"))
+/* modifier LOGIN --qualite Q: the signing role (ClaimedRole) of a PES. */
+static int
+cmd_update(struct cli *cli, struct db *db, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "qualite", required_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *qualite = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'q')
+			return cli_usage("%s", _(USAGE_UTILISATEUR));
+		qualite = optarg;
+	}
+	if (optind != argc - 1 || !qualite)
+		return cli_usage("%s", _(USAGE_UTILISATEUR));
+	struct err err = { 0 };
+	if (!sign_role_set(db, argv[optind], qualite, &err))
+		return cli_fail(cli, &err);
+	return EXIT_OK;
+}
+
+CLI_COMMAND(utilisateur, 21, N_("gère les utilisateurs et leurs rôles (list|show|create|modifier|"
+				"droits|retirer|activer|desactiver)"))
 
 int
 cli_utilisateur(struct cli *cli, int argc, char **argv)
 {
 	static const char *const subs[] = { "list", "show", "create", "droits", "retirer",
-					    "activer", "desactiver", NULL };
+					    "activer", "desactiver", "modifier", NULL };
 	if (argc < 2)
 		return cli_usage("%s", _(USAGE_UTILISATEUR));
 	size_t k = 0;
@@ -256,7 +290,7 @@ cli_utilisateur(struct cli *cli, int argc, char **argv)
 	if (k == 2)
 		return cmd_create(cli, argc - 1, argv + 1);
 	long long entite = 0;
-	if ((k == 1 || k >= 5) && argc != 3)
+	if ((k == 1 || k == 5 || k == 6) && argc != 3)
 		return cli_usage("%s", _(USAGE_UTILISATEUR));
 	if ((k == 3 || k == 4) && (argc != 5 || !parse_id(argv[4], &entite)))
 		return cli_usage("%s", _(USAGE_UTILISATEUR));
@@ -278,6 +312,9 @@ cli_utilisateur(struct cli *cli, int argc, char **argv)
 		break;
 	case 4:
 		ok = utilisateur_revoke(db, argv[2], argv[3], entite, &err);
+		break;
+	case 7:
+		rc = cmd_update(cli, db, argc - 1, argv + 1);
 		break;
 	default:
 		ok = utilisateur_set_active(db, argv[2], k == 5, &err);

@@ -192,6 +192,89 @@ cert_check_signing(X509 *cert, time_t now, struct err *err)
 	return true;
 }
 
+static const char *
+crl_reason(int r)
+{
+	switch (r) {
+	case CRL_REASON_KEY_COMPROMISE: return _("compromission de la clé");
+	case CRL_REASON_CA_COMPROMISE: return _("compromission de l'AC");
+	case CRL_REASON_AFFILIATION_CHANGED: return _("changement d'affiliation");
+	case CRL_REASON_SUPERSEDED: return _("remplacé");
+	case CRL_REASON_CESSATION_OF_OPERATION: return _("cessation d'activité");
+	case CRL_REASON_CERTIFICATE_HOLD: return _("suspendu");
+	case CRL_REASON_PRIVILEGE_WITHDRAWN: return _("privilège retiré");
+	default: return _("motif non précisé");
+	}
+}
+
+/* The CRLs of PATH: every PEM block, else one DER CRL. */
+static STACK_OF(X509_CRL) *
+crl_load(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	STACK_OF(X509_CRL) *sk = sk_X509_CRL_new_null();
+	X509_CRL *c;
+	while ((c = PEM_read_X509_CRL(fp, NULL, NULL, NULL)))
+		sk_X509_CRL_push(sk, c);
+	if (sk_X509_CRL_num(sk) == 0) {
+		rewind(fp);
+		if ((c = d2i_X509_CRL_fp(fp, NULL)))
+			sk_X509_CRL_push(sk, c);
+	}
+	fclose(fp);
+	ERR_clear_error();
+	if (sk_X509_CRL_num(sk) == 0) {
+		sk_X509_CRL_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+bool
+cert_check_revocation(X509 *cert, const char *crl_path, time_t now, bool *revoked,
+		      char *warning, size_t n, struct err *err)
+{
+	*revoked = false;
+	if (warning && n)
+		warning[0] = '\0';
+	STACK_OF(X509_CRL) *sk = crl_load(crl_path);
+	if (!sk)
+		return err_set(err, ERR_INPUT, _("Impossible de lire la LCR « %s »."), crl_path);
+	for (int i = 0; i < sk_X509_CRL_num(sk) && !*revoked; i++) {
+		X509_CRL *crl = sk_X509_CRL_value(sk, i);
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0)
+			continue;
+		X509_REVOKED *rev = NULL;
+		if (X509_CRL_get0_by_cert(crl, &rev, cert) != 1 || !rev)
+			continue;
+		*revoked = true;
+		char when[32];
+		time_t tt;
+		asn1_time_str(X509_REVOKED_get0_revocationDate(rev), when, sizeof when, &tt);
+		int crit = 0;
+		ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, &crit, NULL);
+		long code = reason ? ASN1_ENUMERATED_get(reason) : -1;
+		ASN1_ENUMERATED_free(reason);
+		char issuer[256] = "", next[32] = "";
+		X509_NAME_get_text_by_NID(X509_CRL_get_issuer(crl), NID_commonName, issuer, sizeof issuer);
+		asn1_time_str(X509_CRL_get0_nextUpdate(crl), next, sizeof next, &tt);
+		struct cert_info ci;
+		cert_describe(cert, &ci);
+		if (warning)
+			snprintf(warning, n,
+				 _("Certificat révoqué le %s (%s) : le certificat de %s figure sur la "
+				   "liste de révocation de %s%s."),
+				 when[0] ? when : _("(date inconnue)"), crl_reason((int)code), ci.holder,
+				 issuer[0] ? issuer : _("son AC"),
+				 tt && now > tt ? _(" (liste périmée)") : "");
+	}
+	sk_X509_CRL_pop_free(sk, X509_CRL_free);
+	ERR_clear_error();
+	return true;
+}
+
 static bool
 java_keyword(int nid, const char **kw)
 {

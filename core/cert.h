@@ -38,6 +38,15 @@ bool cert_check_signing(X509 *cert, time_t now, struct err *err);
 bool cert_verify_chain(X509 *cert, STACK_OF(X509) *untrusted, const char *ca_path,
 		       const char *crl_path, time_t at, bool *revoked, struct err *err);
 
+/* Looks CERT up in the CRLs of CRL_PATH (a PEM file holding one or more
+ * CRLs, or one DER CRL) whose issuer is CERT's. When it is listed,
+ * *REVOKED is set and WARNING (may be NULL) gets the French warning
+ * « Certificat révoqué le DATE (motif) … ». The CRL's own signature is not
+ * checked: a CRL only ever adds a warning, it never lets a certificate
+ * through. False + err only when CRL_PATH cannot be read or holds no CRL. */
+bool cert_check_revocation(X509 *cert, const char *crl_path, time_t now, bool *revoked,
+			   char *warning, size_t n, struct err *err);
+
 /* The issuer name as Java's X500Principal.getName() writes it (RFC 2253,
  * most specific first, no spaces, attribute types other than CN C L ST O OU
  * STREET DC UID as OID=#hexDER): what XAdES X509IssuerName carries.

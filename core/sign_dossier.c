@@ -15,6 +15,7 @@
 #include "core/dossier.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/sign_profil.h"
 #include "core/strbuf.h"
 
 /* The private folder holding "in" (the file to sign) and "out". */
@@ -78,6 +79,55 @@ read_dossier(struct db *db, struct sign_dossier_plan *plan, struct err *err)
 	return true;
 }
 
+/* Place and role from the base (signature_profil, migration 100). */
+static bool
+read_profil(struct db *db, struct sign_dossier_plan *plan, struct err *err)
+{
+	char i[24];
+	snprintf(i, sizeof i, "%" PRId64, plan->id);
+	const char *p[] = { i };
+	PGresult *r = db_query(db, "SELECT coalesce(ville, ''), coalesce(code_postal, ''), "
+				   "coalesce(qualite, '') FROM liasse.signature_profil($1::bigint)",
+			       1, p, err);
+	if (!r)
+		return false;
+	if (PQntuples(r) == 1) {
+		str_copy(plan->city, sizeof plan->city, PQgetvalue(r, 0, 0));
+		str_copy(plan->postal_code, sizeof plan->postal_code, PQgetvalue(r, 0, 1));
+		str_copy(plan->role, sizeof plan->role, PQgetvalue(r, 0, 2));
+	}
+	PQclear(r);
+	return true;
+}
+
+void
+sign_dossier_fallback(struct sign_dossier_plan *plan, const char *city, const char *postal_code,
+		      const char *role)
+{
+	if (!plan->city[0] && !plan->postal_code[0]) {
+		str_copy(plan->city, sizeof plan->city, city ? city : "");
+		str_copy(plan->postal_code, sizeof plan->postal_code, postal_code ? postal_code : "");
+	}
+	if (!plan->role[0] && role)
+		str_copy(plan->role, sizeof plan->role, role);
+}
+
+void
+sign_dossier_opts(const struct sign_dossier_plan *plan, const struct xades_sign_opts *explicit,
+		  struct xades_sign_opts *out)
+{
+	struct xades_sign_opts none = { 0 };
+	if (!explicit)
+		explicit = &none;
+	*out = *explicit;
+	if (!out->city && plan->city[0])
+		out->city = plan->city;
+	if (!out->postal_code && plan->postal_code[0])
+		out->postal_code = plan->postal_code;
+	if (!out->role)
+		out->role = plan->role[0] ? plan->role : SIGN_ROLE_DEFAULT;
+}
+
 static bool
 download(struct db *db, struct sign_dossier_plan *plan, struct err *err)
 {
@@ -109,7 +159,8 @@ sign_dossier_prepare(struct db *db, int64_t id, struct sign_dossier_plan *plan, 
 	plan->id = id;
 	/* The lock is only a check here: rolled back at once. */
 	bool ok = db_begin(db, err) && lock_dossier(db, id, -1, plan, err) &&
-		  read_dossier(db, plan, err) && download(db, plan, err);
+		  read_dossier(db, plan, err) && read_profil(db, plan, err) &&
+		  download(db, plan, err);
 	db_rollback(db);
 	if (ok && plan->pes) {
 		char in[600];
@@ -158,9 +209,8 @@ sign_file(const struct sign_dossier_plan *plan, struct signer *signer,
 		snprintf(res->stored_name, sizeof res->stored_name, "%s.p7s", plan->nom);
 		return true;
 	}
-	struct xades_sign_opts xo = { 0 };
-	if (opts)
-		xo = *opts;
+	struct xades_sign_opts xo;
+	sign_dossier_opts(plan, opts, &xo);
 	/* The warning about InfoDematerialisee was shown before the PIN. */
 	xo.allow_not_dematerialised = true;
 	if (!xades_sign_file(in, out, signer, &xo, &res->n_signatures, err))

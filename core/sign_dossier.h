@@ -37,6 +37,9 @@ struct sign_dossier_plan {
 	long long taille;
 	bool pes;                 /* XAdES of a PES Aller, else CAdES .p7s */
 	struct xades_plan xplan;  /* PES only */
+	/* XAdES place and role from the base (the dossier's entity, the
+	 * signing user), then sign_dossier_fallback's; "" when unset. */
+	char city[160], postal_code[16], role[160];
 	char path[512];           /* private copy of the file (removed by free) */
 };
 
@@ -57,10 +60,21 @@ struct sign_dossier_result {
 bool sign_dossier_prepare(struct db *db, int64_t id, struct sign_dossier_plan *plan,
 			  struct err *err);
 
+/* Fills what the base left unset in PLAN's place (city and postal code
+ * together, only when both are unset) and role, from the configuration
+ * file's values (NULL or "" allowed). */
+void sign_dossier_fallback(struct sign_dossier_plan *plan, const char *city,
+			   const char *postal_code, const char *role);
+/* The XAdES options a signature of PLAN gets: each of EXPLICIT's city,
+ * postal code and role (the command line's, may be NULL) wins over PLAN's;
+ * the default role applies last. OUT points into PLAN and EXPLICIT. */
+void sign_dossier_opts(const struct sign_dossier_plan *plan, const struct xades_sign_opts *explicit,
+		       struct xades_sign_opts *out);
+
 /* Signs PLAN's file with SIGNER (opened with signer_begin; its certificate
  * must pass cert_check_signing), verifies and stores the result and runs
- * signature-locale. OPTS (PES only, may be NULL) carries place, role and
- * the progress callback. */
+ * signature-locale. OPTS (PES only, may be NULL) carries the explicit
+ * place and role (see sign_dossier_opts) and the progress callback. */
 bool sign_dossier_run(struct db *db, const struct sign_dossier_plan *plan, struct signer *signer,
 		      const struct xades_sign_opts *opts, struct sign_dossier_result *res,
 		      struct err *err);

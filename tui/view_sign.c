@@ -8,7 +8,9 @@
  * p11-kit's proxy), "token LABEL" (else the first token with a signing
  * certificate), or "key KEY.pem" + "cert CERT.pem" for a software key;
  * "city", "postal-code" and "role" fill the XAdES production place and
- * claimed role. */
+ * claimed role when the base has none (the entity's place, the user's
+ * role: core/sign_profil.h); "crl FILE" is the CRL a revoked certificate
+ * is looked up in (a warning, and a confirmation before signing). */
 #include "tui/view_sign.h"
 
 #include <curses.h>
@@ -25,6 +27,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/sign_dossier.h"
+#include "core/sign_profil.h"
 #include "pkcs11/p11.h"
 #include "pkcs11/pcsc.h"
 #include "tui/draw.h"
@@ -51,38 +54,13 @@ struct sign_view {
 	char status[512];
 	bool status_error;
 	size_t done, total;       /* progress while signing */
-	char city[128], postal[32], role[128];
+	struct sign_conf conf;
+	char revoked[768];        /* « Certificat révoqué … », or the CRL unread */
+	bool is_revoked;          /* the CRL lists the certificate */
 	struct sline *l;
 	size_t n;
 	size_t pin_row;
 };
-
-/* ---- configuration ----------------------------------------------------- */
-
-/* The value of "KEY value" in the configuration file; false when absent. */
-static bool
-conf_get(const char *key, char *out, size_t n)
-{
-	char path[4096], line[1024];
-	if (!ui_config_path("config", path, sizeof path))
-		return false;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	size_t kl = strlen(key);
-	bool found = false;
-	while (fgets(line, sizeof line, f)) {
-		char *s = line + strspn(line, " \t");
-		if (strncmp(s, key, kl) != 0 || (s[kl] != ' ' && s[kl] != '\t'))
-			continue;
-		s += kl + strspn(s + kl, " \t");
-		s[strcspn(s, "\r\n")] = '\0';
-		str_copy(out, n, s);
-		found = true;
-	}
-	fclose(f);
-	return found;
-}
 
 /* ---- lines of the screen ----------------------------------------------- */
 
@@ -142,6 +120,15 @@ build_lines(struct sign_view *d)
 	else
 		line(d, EL_DEFAULT, _("À signer"), _("%zu bordereau(x), une signature XAdES chacun"),
 		     p->xplan.n_targets);
+	if (p->pes) {
+		struct xades_sign_opts xo;
+		sign_dossier_opts(p, NULL, &xo);
+		if (xo.city || xo.postal_code)
+			line(d, EL_DEFAULT, _("Lieu"), _("%s %s, France · qualité : %s"),
+			     xo.postal_code ? xo.postal_code : "", xo.city ? xo.city : "", xo.role);
+		else
+			line(d, EL_DEFAULT, _("Lieu"), _("France (ville non réglée) · qualité : %s"), xo.role);
+	}
 	if (p->pes && !p->xplan.dematerialised)
 		line(d, EL_ERROR, _("Attention"),
 		     _("InfoDematerialisee absent ou à 0 : la DGFiP rejette un flux signé dans ce cas"));
@@ -157,6 +144,8 @@ build_lines(struct sign_view *d)
 	}
 	if (d->signer_problem[0])
 		line(d, EL_ERROR, _("Refusé"), "%s", d->signer_problem);
+	if (d->revoked[0])
+		line(d, EL_ERROR, _("Attention"), "%s", d->revoked);
 	if (d->signer && d->cert_ok && d->signer->pin_state == SIGNER_PIN_FINAL_TRY)
 		line(d, EL_ERROR, _("Attention"), _("dernier essai de code PIN avant le blocage de la carte"));
 	else if (d->signer && d->cert_ok && d->signer->pin_state == SIGNER_PIN_COUNT_LOW)
@@ -192,15 +181,17 @@ signer_open(struct sign_view *d)
 {
 	signer_close(d);
 	d->signer_problem[0] = '\0';
+	d->revoked[0] = '\0';
+	d->is_revoked = false;
 	d->cert_ok = false;
 	struct err err = { 0 };
 	char key[1024] = "", cert[1024] = "", mod[1024] = "", token[128] = "";
-	if (conf_get("key", key, sizeof key) && conf_get("cert", cert, sizeof cert)) {
+	if (sign_conf_get("key", key, sizeof key) && sign_conf_get("cert", cert, sizeof cert)) {
 		d->signer = signer_soft_new(key, cert, &err);
 	} else {
-		if (!conf_get("pkcs11-module", mod, sizeof mod) && getenv("LIASSE_PKCS11_MODULE"))
+		if (!sign_conf_get("pkcs11-module", mod, sizeof mod) && getenv("LIASSE_PKCS11_MODULE"))
 			str_copy(mod, sizeof mod, getenv("LIASSE_PKCS11_MODULE"));
-		conf_get("token", token, sizeof token);
+		sign_conf_get("token", token, sizeof token);
 		d->module = p11_module_open(mod[0] ? mod : NULL, &err);
 		if (d->module)
 			d->signer = p11_signer_new(d->module, token[0] ? token : NULL, &err);
@@ -217,6 +208,10 @@ signer_open(struct sign_view *d)
 		snprintf(d->signer_problem, sizeof d->signer_problem, "%s", err.msg);
 		return;
 	}
+	if (d->conf.crl[0] &&
+	    !cert_check_revocation(signer_cert(d->signer), d->conf.crl, time(NULL), &d->is_revoked,
+				   d->revoked, sizeof d->revoked, &err))
+		snprintf(d->revoked, sizeof d->revoked, _("%s Révocation non vérifiée."), err.msg);
 	if (d->signer->needs_pin && d->signer->pin_state == SIGNER_PIN_LOCKED) {
 		snprintf(d->signer_problem, sizeof d->signer_problem, "%s",
 			 _("Carte bloquée : le code PIN a été refusé trop de fois. Débloquez-la avec "
@@ -245,6 +240,8 @@ sign_open(struct view *v, struct err *err)
 			return err_set(err, ERR_DB_CONNECT, _("Connexion à la base perdue."));
 		if (!sign_dossier_prepare(ui.db, d->id, &d->plan, err))
 			return false;
+		sign_conf_load(&d->conf);
+		sign_dossier_fallback(&d->plan, d->conf.city, d->conf.postal_code, d->conf.role);
 		signer_open(d);
 	}
 	build_lines(d);
@@ -359,6 +356,11 @@ do_sign(struct view *v)
 		show(d, true, _("Connexion à la base perdue : la signature attendra son retour."));
 		return;
 	}
+	if (d->is_revoked && !ui_confirm(_("Certificat révoqué : signer quand même ?"))) {
+		pin_wipe(d);
+		show(d, true, _("Signature abandonnée : certificat révoqué."));
+		return;
+	}
 	show(d, false, d->signer->pinpad ? _("Saisissez le code PIN sur le lecteur…")
 					  : _("Signature en cours…"));
 	flush();
@@ -375,10 +377,8 @@ do_sign(struct view *v)
 			log_info("signer_begin: %s", err.detail);
 		return;
 	}
+	/* Place and role: the base's, else the configuration's (in the plan). */
 	struct xades_sign_opts xo = { .progress = progress, .progress_data = v };
-	xo.city = d->city[0] ? d->city : NULL;
-	xo.postal_code = d->postal[0] ? d->postal : NULL;
-	xo.role = d->role[0] ? d->role : NULL;
 	struct sign_dossier_result res;
 	ok = sign_dossier_run(ui.db, &d->plan, d->signer, &xo, &res, &err);
 	signer_end(d->signer);
@@ -478,9 +478,6 @@ tui_open_sign(int64_t id)
 	d->pin = xcalloc(1, PIN_MAX);
 	if (mlock(d->pin, PIN_MAX) != 0)
 		log_debug("mlock of the PIN buffer failed");
-	conf_get("city", d->city, sizeof d->city);
-	conf_get("postal-code", d->postal, sizeof d->postal);
-	conf_get("role", d->role, sizeof d->role);
 	ui_push(view_new(&sign_ops, d));
 }
 

@@ -8,17 +8,6 @@
 dossier_setup dsig || { fail "préparation"; exit 1; }
 SRC=$PES/aller/recette_6_bordereaux_prefixe_p.xml
 
-# new_pes: a helios dossier of A with the PES attached, in state
-# send-signature-local (as the secretary finds it); prints its id.
-new_pes() {
-	local id
-	id=$(L "$UA" dossier create --entite "$ENT_A" --type helios-generique --titre "$1") || return 1
-	L "$UA" dossier set "$id" envoi_signature=on envoi_tdt=off >/dev/null || return 1
-	L "$UA" dossier attach "$id" fichier_pes "$2" >/dev/null || return 1
-	L "$UA" dossier action "$id" orientation >/dev/null || return 1
-	sys "SELECT job_run_local($id)" >/dev/null || return 1
-	echo "$id"
-}
 state() { dsql "$UA" "SELECT etat || '|' || version FROM dossier WHERE id = $1"; }
 nfiles() { dsql "$UA" "SELECT count(*) FROM fichier WHERE dossier_id = $1 AND champ = '$2'"; }
 
