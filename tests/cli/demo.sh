@@ -47,7 +47,7 @@ if command -v python3 >/dev/null && command -v openssl >/dev/null; then
 set -e
 e=$(psql -XAtc "SELECT id FROM liasse.entite WHERE denomination = 'Saint-Martin-les-Vignes'")
 id=$("$LIASSE" dossier create --entite "$e" --type actes-generique --titre "Arrêté de test du démon")
-"$LIASSE" dossier set "$id" acte_nature=1 numero_de_lacte=DEMO_T1 classification=1.1 type_acte=99_AR >/dev/null
+"$LIASSE" dossier set "$id" acte_nature=2 numero_de_lacte=DEMO_T1 classification=1.1 type_acte=99_AR >/dev/null
 "$LIASSE" dossier attach "$id" arrete "$PDF" >/dev/null
 "$LIASSE" dossier action "$id" orientation >/dev/null
 for i in $(seq 1 60); do

@@ -1,5 +1,5 @@
 # Actes typology codes: checked against the national list of generic
-# codes when the collectivité has no classification loaded, against the
+# codes (each with its nature) when the collectivité has no classification loaded, against the
 # codes of the nature in its classification (the RetourClassification
 # file S2LOW serves, loaded per entity, inherited by sub-entities) when it
 # has one; French messages naming the code; nothing written when refused.
@@ -54,7 +54,7 @@ is "$(sql -c "SELECT libelle FROM liasse.actes_typologie WHERE entite_id = $ENT_
 is "$(dsql "$UA" "SELECT string_agg(code, ',') FROM actes_typologies($ENT_A, 1)")" "99_DE,99_SE,21_RP" "codes de la nature 1 pour la commune (génériques d'abord)"
 out=$(L "$UA" dossier set "$id" type_acte=22_PN 2>&1); rc=$?
 is "$rc" 1 "22_PN pour une délibération : refusé"
-like "$out" "le code de typologie « 22_PN » n'est pas admis pour la nature 1 ; codes admis : 99_DE, 99_SE, 21_RP" "message : code, nature, codes admis"
+like "$out" "le code de typologie « 22_PN » n'est pas admis pour la nature 1 \\(Délibérations\\) ; codes admis : 99_DE, 99_SE, 21_RP" "message : code, nature, codes admis"
 out=$(L "$UA" dossier set "$id" type_acte=41_NC 2>&1)
 like "$out" "« 41_NC » n'existe pas dans la classification de la collectivité" "41_NC absent de la classification : refusé"
 L "$UA" dossier set "$id" acte_nature=2 type_acte=22_PN type_pj=22_PN >/dev/null && ok "nature 2 et 22_PN ensemble : acceptés" || fail "nature 2 + 22_PN refusés"
@@ -72,12 +72,40 @@ like "$out" "n'est pas une classification ACTES" "XML quelconque : refusé avec 
 out=$(sql -c "SELECT liasse.actes_classification_charger($ENT_A, '<actes:Retour')" 2>&1)
 like "$out" "n'est pas un XML valide" "XML tronqué : refusé"
 is "$(sql -c "SELECT count(*) FROM liasse.actes_typologie WHERE entite_id = $ENT_S")" 5 "classification du syndicat intacte après les refus"
-# Without a classification, a generic code of another nature is let
-# through (the national list does not say which detailed codes go with
-# which nature); with one, the nature is checked (above).
+# Without a classification, each generic code goes with its nature (99_SE
+# with all): another nature's is refused, naming the code, the nature and
+# the codes allowed; a code of a matière is accepted for any nature (the
+# national list does not say which nature it goes with).
 id2=$(L "$UB" dossier create --entite "$ENT_B" --type actes-generique --titre "Sans classification")
 sql -c "DELETE FROM liasse.actes_typologie WHERE entite_id = $ENT_S" >/dev/null
-L "$UB" dossier set "$id2" acte_nature=1 type_acte=99_AR >/dev/null && ok "sans classification : 99_AR accepté pour une délibération" || fail "99_AR refusé sans classification"
+generiques="99_DE 99_AR 99_AI 99_DC 99_BU 99_AU"
+libelles=("Délibérations" "Actes réglementaires" "Actes individuels" "Contrats, conventions et avenants" \
+	  "Documents budgétaires et financiers" "Autres")
+for nat in 1 2 3 4 5 6; do
+	propre=$(echo $generiques | cut -d' ' -f$nat)
+	autre=$(echo $generiques | cut -d' ' -f$(( nat % 6 + 1 )))
+	L "$UB" dossier set "$id2" acte_nature=$nat type_acte="$propre" type_pj=99_SE,21_RP >/dev/null &&
+		ok "sans classification, nature $nat : $propre, 99_SE et 21_RP acceptés" || fail "nature $nat : $propre refusé"
+	out=$(L "$UB" dossier set "$id2" type_acte="$autre" 2>&1); rc=$?
+	is "$rc" 1 "sans classification, nature $nat : $autre refusé"
+	like "$out" "Typologie de l'acte : le code de typologie « $autre » n'est pas admis pour la nature $nat \\(${libelles[nat - 1]}\\) ; codes admis : $propre, 99_SE\\." \
+		"nature $nat : message nommant $autre, la nature et les codes admis"
+	is "$(sql -c "SELECT valeur FROM liasse.dossier_valeur WHERE dossier_id = $id2 AND champ = 'type_acte'")" "$propre" \
+		"nature $nat : $propre gardé"
+done
+out=$(L "$UB" dossier set "$id2" acte_nature=1 type_acte=99_DE type_pj=99_SE,99_AU 2>&1)
+like "$out" "Typologie des annexes : le code de typologie « 99_AU » n'est pas admis pour la nature 1" "annexe d'une autre nature : refusée"
+is "$(L "$UB" dossier typologies --entite "$ENT_B" 4 | cut -f1 | paste -sd,)" "99_DC,99_SE" "liasse dossier typologies sans classification : nature 4"
+# The nature changed after the codes: the dossier says why it is not valid.
+L "$UB" dossier set "$id2" acte_nature=2 type_acte=99_AR type_pj= numero_de_lacte=TYP_2 "objet=Arrêté" classification=1.1 \
+	"date_de_lacte=$(date +%F)" >/dev/null
+L "$UB" dossier attach "$id2" arrete "$TEST_TMP/acte.pdf" >/dev/null
+is "$(dsql "$UB" "SELECT coalesce(dossier_invalid_reason(d, type_def(d.type, d.type_version)), 'valide') FROM dossier d WHERE id = $id2")" valide \
+	"sans classification, nature 2 et 99_AR : dossier valide"
+L "$UB" dossier set "$id2" acte_nature=3 >/dev/null
+is "$(dsql "$UB" "SELECT dossier_invalid_reason(d, type_def(d.type, d.type_version)) FROM dossier d WHERE id = $id2" | grep -c "« 99_AR » n'est pas admis pour la nature 3 (Actes individuels)")" 1 \
+	"sans classification, nature changée ensuite : dossier invalide (code nommé)"
+L "$UB" dossier set "$id2" acte_nature=1 type_acte=99_DE >/dev/null
 
 # From the command line: the file as S2LOW serves it (ISO-8859-1).
 out=$("$LIASSE" --db "dbname=$DB" dossier classification --entite "$ENT_B" "$TEST_TMP/classification.latin1")
