@@ -27,25 +27,16 @@
 static bool
 read_file(const char *path, char **data, size_t *len, struct err *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return err_set(err, ERR_IO, _("Impossible d'ouvrir « %s » : %s."), path, strerror(errno));
+	/* More than the limit is kept as limit + 1 bytes: the import says
+	 * the file is too big. */
 	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-		sb_addn(&sb, buf, n);
-		if (sb.len > CSV_IMPORT_MAX_BYTES + 1)
-			break;
-	}
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
+	if (sb_read_file(&sb, path, CSV_IMPORT_MAX_BYTES) < 0) {
+		int e = errno;
 		sb_free(&sb);
-		return err_set(err, ERR_IO, _("Lecture de « %s » impossible."), path);
+		return err_set(err, ERR_IO, _("Impossible de lire « %s » : %s."), path, strerror(e));
 	}
 	*len = sb.len;
-	*data = sb.len ? sb_take(&sb) : xstrdup("");
+	*data = sb_take(&sb);
 	return true;
 }
 
@@ -127,8 +118,8 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		return cli_usage(_("--entite ID est obligatoire (sauf avec --dry-run)"));
 	const char *path = argv[optind];
 	struct err err = { 0 };
-	char *data;
-	size_t len;
+	char *data = NULL;
+	size_t len = 0;
 	if (!read_file(path, &data, &len, &err))
 		return cli_fail(cli, &err);
 	struct csv_import *imp = csv_import_parse(data, len, &err);

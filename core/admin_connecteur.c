@@ -98,23 +98,16 @@ connecteur_set_value(struct db *db, long long id, const char *key, const char *v
 char *
 connecteur_read_file(const char *path, struct err *err)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		err_set(err, ERR_IO, _("Fichier illisible : %s."), path);
-		return NULL;
-	}
 	struct strbuf sb = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0 && sb.len <= (16u << 20))
-		sb_addn(&sb, buf, n);
-	fclose(fp);
-	if (sb.len > (16u << 20)) {
+	int rc = sb_read_file(&sb, path, 16u << 20);
+	if (rc) {
 		sb_free(&sb);
-		err_set(err, ERR_INPUT, _("Fichier trop volumineux (plus de 16 Mio) : %s."), path);
+		if (rc < 0)
+			err_set(err, ERR_IO, _("Fichier illisible : %s."), path);
+		else
+			err_set(err, ERR_INPUT, _("Fichier trop volumineux (plus de 16 Mio) : %s."), path);
 		return NULL;
 	}
-	sb_add(&sb, "");
 	bool binary = memchr(sb.data, 0, sb.len) != NULL;
 	for (size_t i = 0; i < sb.len && !binary; i++)
 		if ((unsigned char)sb.data[i] < 0x09)

@@ -153,17 +153,12 @@ demo_read_file(const char *dir, const char *name, struct err *err)
 {
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	struct strbuf sb = STRBUF_INIT;
+	if (sb_read_file(&sb, path, 0) != 0) {
+		sb_free(&sb);
 		err_set(err, ERR_IO, _("Fichier illisible : %s."), path);
 		return NULL;
 	}
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_addn(&sb, buf, n);
-	fclose(f);
 	return sb_take(&sb);
 }
 

@@ -1,5 +1,6 @@
 #include "core/strbuf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,4 +149,34 @@ str_copy(char *dst, size_t n, const char *src)
 		l = n - 1;
 	memcpy(dst, src, l);
 	dst[l] = '\0';
+}
+
+int
+sb_read_file(struct strbuf *sb, const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char buf[65536];
+	size_t n, start = sb->len;
+	int rc = 0;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		sb_addn(sb, buf, n);
+		if (max && sb->len - start > max) {
+			sb->len = start + max + 1;
+			sb->data[sb->len] = '\0';
+			rc = 1;
+			break;
+		}
+	}
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+		fclose(f);
+		errno = e;
+		return -1;
+	}
+	fclose(f);
+	if (!sb->data)
+		sb_add(sb, "");
+	return rc;
 }

@@ -24,6 +24,12 @@ const char *sb_str(const struct strbuf *sb);
 /* Hands the content to the caller (who frees it) and empties SB. */
 char *sb_take(struct strbuf *sb);
 
+/* Appends the content of the file PATH to SB, reading at most MAX + 1
+ * bytes (MAX 0: no limit). Returns 0; -1 when the file cannot be opened
+ * or read (errno tells why); 1 when it holds more than MAX bytes (SB then
+ * holds its first MAX + 1 bytes). */
+int sb_read_file(struct strbuf *sb, const char *path, size_t max);
+
 /* Allocation helpers that never return NULL (they abort). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

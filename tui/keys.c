@@ -260,17 +260,12 @@ keys_parse(struct keys *k, const char *name, const char *data, size_t len, struc
 static char *
 read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
 	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_addn(&sb, buf, n);
-	fclose(f);
+	if (sb_read_file(&sb, path, 0) != 0) {
+		sb_free(&sb);
+		return NULL;
+	}
 	*len = sb.len;
-	sb_add(&sb, "");
 	return sb_take(&sb);
 }
 
