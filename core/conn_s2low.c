@@ -32,6 +32,9 @@ static const struct connector_field s2low_fields[] = {
 	{ "cle_mot_de_passe", N_("Mot de passe de la clé"), CF_SECRET, false, NULL, NULL },
 	{ "p12", N_("Certificat client PKCS#12 (.p12)"), CF_FILE, false, NULL, NULL },
 	{ "p12_mot_de_passe", N_("Mot de passe du PKCS#12"), CF_SECRET, false, NULL, NULL },
+	{ "cle_pkcs11", N_("Clé TLS sur un jeton PKCS#11 (URI pkcs11:token=...;object=...)"), CF_TEXT, false,
+	  NULL, NULL },
+	{ "code_pin", N_("Code PIN du jeton PKCS#11"), CF_SECRET, false, NULL, NULL },
 	{ "login", N_("Identifiant (si le certificat sert à plusieurs comptes)"), CF_TEXT, false, NULL, NULL },
 	{ "mot_de_passe", N_("Mot de passe du compte"), CF_SECRET, false, NULL, NULL },
 	{ "envoi_en_attente", N_("Confirmer la transaction sur S²LOW (en attente d'être postée)"), CF_BOOL,
@@ -117,8 +120,51 @@ struct s2 {
 	const struct connector_config *cfg;
 	struct http_opts o;
 	unsigned char *p12;
+	char *cert_uri;
 	char base[512];
 };
+
+/* The client key on a PKCS#11 token (cle_pkcs11, PIN code_pin); without
+ * a PEM certificate, the certificate is the token's object of the same
+ * URI (type=cert). The PIN stays a secret: refused inside the URI. */
+static bool
+s2_token(struct s2 *s, const char *uri, struct err *err)
+{
+	if (strncmp(uri, "pkcs11:", 7) != 0)
+		return err_set(err, ERR_INPUT, _("La clé PKCS#11 doit être une URI « pkcs11:... » "
+						 "(paramètre cle_pkcs11), par exemple "
+						 "pkcs11:token=MonJeton;object=cle-tls."));
+	if (strstr(uri, "pin-value=") || strstr(uri, "pin-source="))
+		return err_set(err, ERR_INPUT, _("Le code PIN ne va pas dans l'URI de la clé : enregistrez-le "
+						 "dans le paramètre secret code_pin."));
+	s->o.key_pkcs11 = uri;
+	s->o.key_pin = connector_config_get(s->cfg, "code_pin");
+	if (s->o.cert_pem)
+		return true;
+	/* The same object, as a certificate: type=private (or none) -> type=cert. */
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = uri + 7;
+	sb_add(&sb, "pkcs11:");
+	while (*p) {
+		size_t n = strcspn(p, ";?");
+		if (!(n >= 5 && strncmp(p, "type=", 5) == 0)) {
+			if (sb.len > 7)
+				sb_addc(&sb, ';');
+			sb_addn(&sb, p, n);
+		}
+		p += n;
+		if (*p == '?')
+			break;
+		if (*p)
+			p++;
+	}
+	sb_add(&sb, sb.len > 7 ? ";type=cert" : "type=cert");
+	if (*p == '?')
+		sb_add(&sb, p);
+	s->cert_uri = sb_take(&sb);
+	s->o.cert_pkcs11 = s->cert_uri;
+	return true;
+}
 
 static bool
 s2_open(struct s2 *s, const struct connector_config *cfg, struct err *err)
@@ -152,8 +198,12 @@ s2_open(struct s2 *s, const struct connector_config *cfg, struct err *err)
 		s->o.p12_len = (size_t)k;
 		s->o.p12_password = connector_config_get(cfg, "p12_mot_de_passe");
 	}
-	if (!s->o.cert_pem && !s->o.p12)
-		return err_set(err, ERR_INPUT, _("Aucun certificat client configuré (certificat + cle, ou p12)."));
+	const char *uri = connector_config_get(cfg, "cle_pkcs11");
+	if (uri && uri[0] && !s2_token(s, uri, err))
+		return false;
+	if (!s->o.cert_pem && !s->o.p12 && !s->o.key_pkcs11)
+		return err_set(err, ERR_INPUT, _("Aucun certificat client configuré (certificat + cle, p12, ou "
+						 "cle_pkcs11 pour une clé sur jeton)."));
 	s->o.user = connector_config_get(cfg, "login");
 	s->o.password = connector_config_get(cfg, "mot_de_passe");
 	s->o.timeout = connector_config_long(cfg, "delai", 60);
@@ -165,6 +215,8 @@ s2_close(struct s2 *s)
 {
 	free(s->p12);
 	s->p12 = NULL;
+	free(s->cert_uri);
+	s->cert_uri = NULL;
 }
 
 /* GET (or POST with parts) PATH; false + err on transport failure. */

@@ -62,8 +62,10 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* TOKEN: the PKCS#11 URI of the client key, NULL without one. */
 static bool
-curl_error(CURLcode rc, const char *url, long timeout, const char *errbuf, struct err *err)
+curl_error(CURLcode rc, const char *url, long timeout, const char *token, const char *errbuf,
+	   struct err *err)
 {
 	char host[256] = "";
 	const char *h = strstr(url, "://");
@@ -88,7 +90,17 @@ curl_error(CURLcode rc, const char *url, long timeout, const char *errbuf, struc
 				       "certification (CA) configurée."), host);
 		break;
 	case CURLE_SSL_CERTPROBLEM:
-		err_set(err, ERR_INPUT, _("Certificat client illisible ou mot de passe de la clé incorrect."));
+		if (token)
+			err_set(err, ERR_INPUT, _("Clé du jeton PKCS#11 inaccessible : code PIN incorrect, jeton "
+						  "absent ou clé introuvable (« %s »)."), token);
+		else
+			err_set(err, ERR_INPUT, _("Certificat client illisible ou mot de passe de la clé incorrect."));
+		break;
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_ENGINE_SETFAILED:
+		err_set(err, ERR_INPUT, _("Le moteur PKCS#11 d'OpenSSL est indisponible : installez le paquet "
+					  "libengine-pkcs11-openssl."));
 		break;
 	case CURLE_SSL_CACERT_BADFILE:
 		err_set(err, ERR_INPUT, _("Le fichier de l'autorité de certification (CA) est illisible."));
@@ -153,7 +165,23 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 	} else if (o->ca_file && o->ca_file[0]) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	}
-	if (o->p12 && o->p12_len) {
+	if (o->key_pkcs11 && o->key_pkcs11[0]) {
+		/* OpenSSL's pkcs11 engine (libp11) asks for the PIN through the
+		 * password callback, which libcurl answers with KEYPASSWD. */
+		curl_easy_setopt(c, CURLOPT_SSLENGINE, "pkcs11");
+		if (o->cert_pem && o->cert_pem[0]) {
+			struct curl_blob cb = { (void *)o->cert_pem, strlen(o->cert_pem), CURL_BLOB_COPY };
+			curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cb);
+			curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		} else if (o->cert_pkcs11) {
+			curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert_pkcs11);
+			curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "ENG");
+		}
+		curl_easy_setopt(c, CURLOPT_SSLKEY, o->key_pkcs11);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "ENG");
+		if (o->key_pin)
+			curl_easy_setopt(c, CURLOPT_KEYPASSWD, o->key_pin);
+	} else if (o->p12 && o->p12_len) {
 		struct curl_blob b = { (void *)o->p12, o->p12_len, CURL_BLOB_COPY };
 		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &b);
 		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "P12");
@@ -202,7 +230,7 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 		ok = err_set(err, ERR_IO, _("Réponse du serveur trop volumineuse (plus de %zu Mio)."),
 			     sink.max >> 20);
 	} else if (rc != CURLE_OK) {
-		ok = curl_error(rc, url, timeout, errbuf, err);
+		ok = curl_error(rc, url, timeout, o->key_pkcs11, errbuf, err);
 	} else {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (!resp->body.data)

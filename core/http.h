@@ -1,5 +1,5 @@
 /* HTTPS client (libcurl): mutual TLS with a PEM or PKCS#12 client
- * certificate held in memory, a configurable CA, peer verification always
+ * certificate held in memory, or a key on a PKCS#11 token, a configurable CA, peer verification always
  * on, no redirects followed (the caller sees the 3xx and its Location),
  * timeouts, French errors. Only https (and sftp when asked) is allowed. */
 #ifndef LIASSE_HTTP_H
@@ -19,6 +19,10 @@ struct http_opts {
 	const void *p12;          /* or a PKCS#12 (binary), with its password */
 	size_t p12_len;
 	const char *p12_password;
+	const char *key_pkcs11;   /* or the key on a PKCS#11 token: a pkcs11: URI (OpenSSL's
+				   * pkcs11 engine, modules registered with p11-kit), */
+	const char *key_pin;      /* its PIN (given to the engine, never logged), */
+	const char *cert_pkcs11;  /* and the certificate from the token when CERT_PEM is NULL */
 	const char *user;         /* HTTP Basic, optional */
 	const char *password;
 	long timeout;             /* whole transfer, seconds (default 60) */
