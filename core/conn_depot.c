@@ -1,17 +1,28 @@
-/* The dépôt (GED) connector on a local folder (a mounted share does the
- * rest), with PASTELL's shared options (pastell.md §2.1):
- *   depot_type_depot            1 a directory per dossier, 3 files at the root
+/* The dépôt (GED) connectors: "depot-local" (a local folder; a mounted
+ * share does the rest) and "depot-sftp" (core/depot_sftp.c), with
+ * PASTELL's shared options (pastell.md §2.1), one code path for both
+ * through a target (core/depot.h):
+ *   depot_type_depot            1 a directory per dossier, 2 a zip per
+ *                               dossier, 3 files at the root
  *   depot_titre_repertoire      1 dossier title, 2 expression, 3 dossier id
- *   depot_titre_expression      e.g. "%objet%-%acte_nature%"
- *   depot_metadonnees           1 none, 2 XML, 3 JSON (metadata.xml/.json)
+ *   depot_titre_expression      e.g. "%objet%-%acte_nature%", "%id%"
+ *   depot_metadonnees           1 none, 2 XML, 3 JSON (metadata.xml/.json;
+ *                               metadata_<id>.* at the root)
  *   depot_pastell_file_filename 1 original names, 2 internal names (champ_n.ext)
  *   depot_file_restriction      comma list of the file fields deposited
- *   depot_creation_fichier_termine, depot_nom_fichier_termine  done marker
- *   depot_existe_deja           1 error, 2 rename with _<YmdHis>_<random>
- * Every file is written under a temporary name and renamed (a directory is
- * built as ".<name>.part" and renamed at the end): a reader never sees a
- * half-written dépôt. "/" and "\" in names become "-". */
+ *   depot_creation_fichier_termine, depot_nom_fichier_termine  done marker:
+ *                               in the directory; beside the zip as
+ *                               <name>_<marker>; <marker stem>_<id>.<ext>
+ *                               at the root
+ *   depot_existe_deja           1 error, 2 rename with _<YmdHis>_<random>,
+ *                               3 overwrite
+ * Every file is written under a temporary name and renamed; a directory
+ * is built as ".<name>.part" and renamed at the end: a reader never sees
+ * a half-written dépôt. "/", "\" and control characters in names become
+ * "-"; two files of one name in a dépôt get _2, _3... */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -20,46 +31,193 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zip.h>
 
-#include "core/connector.h"
+#include "core/depot.h"
 #include "core/i18n.h"
 
-static const struct connector_field depot_fields[] = {
-	{ "depot_local_directory", N_("Dossier de dépôt (chemin absolu)"), CF_TEXT, true, NULL, NULL },
-	{ "depot_type_depot", N_("Type de dépôt"), CF_SELECT, false, "1",
-	  "1=Un répertoire par dossier|3=Les fichiers à la racine" },
-	{ "depot_titre_repertoire", N_("Nom du répertoire"), CF_SELECT, false, "1",
-	  "1=Titre du dossier|2=Expression|3=Identifiant du dossier" },
-	{ "depot_titre_expression", N_("Expression du nom (%champ%)"), CF_TEXT, false, NULL, NULL },
-	{ "depot_metadonnees", N_("Fichier de métadonnées"), CF_SELECT, false, "1", "1=Aucun|2=XML|3=JSON" },
-	{ "depot_pastell_file_filename", N_("Noms des fichiers"), CF_SELECT, false, "1",
-	  "1=Noms d'origine|2=Noms internes (champ_n)" },
-	{ "depot_file_restriction", N_("Champs fichiers déposés (liste, vide : tous)"), CF_TEXT, false, NULL, NULL },
-	{ "depot_creation_fichier_termine", N_("Créer un fichier de fin de transfert"), CF_BOOL, false, NULL, NULL },
-	{ "depot_nom_fichier_termine", N_("Nom du fichier de fin de transfert"), CF_TEXT, false,
-	  "fichier_termine.txt", NULL },
-	{ "depot_existe_deja", N_("Si le nom existe déjà"), CF_SELECT, false, "1", "1=Erreur|2=Renommer" },
-	{ NULL, NULL, CF_TEXT, false, NULL, NULL },
+struct depot_file {
+	char champ[128];
+	int n;
+	char name[512]; /* as deposited */
 };
+
+struct depot_run {
+	struct connector_ctx *ctx;
+	struct connector_result *res;
+	struct depot_target *t;
+	char id[32];
+	long mode, meta, policy;
+	struct depot_file *files;
+	size_t nfiles;
+};
+
+/* ---- the local target ---- */
+
+struct local_target {
+	struct depot_target base;
+	char root[1024];
+};
+
+static char *
+local_path(struct depot_target *base, const char *rel, const char *suffix)
+{
+	struct strbuf s = STRBUF_INIT;
+	sb_printf(&s, "%s/%s%s", ((struct local_target *)base)->root, rel, suffix);
+	return sb_take(&s);
+}
+
+static bool
+local_exists(struct depot_target *base, const char *rel, bool *exists, struct err *err)
+{
+	(void)err;
+	struct stat st;
+	char *p = local_path(base, rel, "");
+	*exists = lstat(p, &st) == 0;
+	free(p);
+	return true;
+}
+
+static bool
+local_mkdir(struct depot_target *base, const char *rel, struct err *err)
+{
+	char *p = local_path(base, rel, "");
+	bool ok = mkdir(p, 0750) == 0 || errno == EEXIST;
+	if (!ok)
+		err_set(err, ERR_IO, _("Création du répertoire « %s » impossible dans le dépôt."), rel),
+			err_detail(err, "mkdir %s: %s", p, strerror(errno));
+	free(p);
+	return ok;
+}
+
+static char *
+local_staging(struct depot_target *base, const char *rel)
+{
+	return local_path(base, rel, ".part");
+}
+
+/* rename(2) that refuses to replace TO unless REPLACE. */
+static bool
+local_move(const char *from, const char *to, const char *rel, bool replace, struct err *err)
+{
+	int rc = replace ? rename(from, to) : renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+	if (rc != 0 && !replace && (errno == EINVAL || errno == ENOSYS)) { /* a share without it */
+		struct stat st;
+		rc = lstat(to, &st) == 0 ? (errno = EEXIST, -1) : rename(from, to);
+	}
+	if (rc == 0)
+		return true;
+	if (errno == EEXIST || errno == ENOTEMPTY)
+		err_set(err, ERR_DB_CONFLICT, _("« %s » existe déjà dans le dépôt."), rel);
+	else
+		err_set(err, ERR_IO, _("Écriture de « %s » impossible dans le dépôt."), rel);
+	return err_detail(err, "rename %s -> %s: %s", from, to, strerror(errno));
+}
+
+static bool
+local_commit(struct depot_target *base, const char *staging, const char *rel, bool replace, struct err *err)
+{
+	char *p = local_path(base, rel, "");
+	bool ok = local_move(staging, p, rel, replace, err);
+	if (!ok)
+		unlink(staging);
+	free(p);
+	return ok;
+}
+
+static bool
+local_rename(struct depot_target *base, const char *from, const char *to, struct err *err)
+{
+	char *a = local_path(base, from, ""), *b = local_path(base, to, "");
+	bool ok = local_move(a, b, to, false, err);
+	free(a);
+	free(b);
+	return ok;
+}
+
+static void
+local_close(struct depot_target *base)
+{
+	free(base);
+}
+
+static const struct depot_target_ops local_ops = {
+	.exists = local_exists,
+	.mkdir = local_mkdir,
+	.staging = local_staging,
+	.commit = local_commit,
+	.rename = local_rename,
+	.close = local_close,
+};
+
+struct depot_target *
+depot_local_open(const struct connector_config *cfg, const char *tmpdir, struct err *err)
+{
+	const char *root = connector_config_get(cfg, "depot_local_directory");
+	struct stat st;
+	if (!root || root[0] != '/' || stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
+		return err_set(err, ERR_IO, _("Le dossier de dépôt « %s » n'existe pas ou n'est pas un répertoire."),
+			       root ? root : ""), NULL;
+	struct local_target *t = xcalloc(1, sizeof *t);
+	t->base.ops = &local_ops;
+	t->base.tmpdir = tmpdir;
+	str_copy(t->root, sizeof t->root, root);
+	str_copy(t->base.where, sizeof t->base.where, root);
+	return &t->base;
+}
+
+/* ---- private local folder of a run ---- */
+
+char *
+depot_tmpdir(struct err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct strbuf s = STRBUF_INIT;
+	sb_printf(&s, "%s/liasse-depot-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
+	char *d = sb_take(&s);
+	if (!mkdtemp(d)) {
+		err_set(err, ERR_IO, _("Dossier provisoire impossible à créer (%s)."), strerror(errno));
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+depot_tmpdir_remove(char **dir)
+{
+	if (!*dir)
+		return;
+	DIR *d = opendir(*dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			char p[4400];
+			snprintf(p, sizeof p, "%s/%s", *dir, e->d_name);
+			unlink(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	rmdir(*dir);
+	free(*dir);
+	*dir = NULL;
+}
+
+/* ---- naming ---- */
 
 static void
 clean_name(char *s)
 {
 	for (; *s; s++)
-		if (*s == '/' || *s == '\\')
+		if (*s == '/' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = '-';
 }
 
-static bool
-exists(const char *p)
-{
-	struct stat st;
-	return lstat(p, &st) == 0;
-}
-
-/* %champ% replaced by the dossier's first value of champ. */
+/* %champ% replaced by the dossier's first value of champ (a file field:
+ * its name without extension; %id%: the dossier id). */
 static char *
-expand(struct connector_ctx *ctx, const char *expr)
+expand(struct depot_run *d, const char *expr)
 {
 	struct strbuf sb = STRBUF_INIT;
 	sb_add(&sb, "");
@@ -71,13 +229,15 @@ expand(struct connector_ctx *ctx, const char *expr)
 			memcpy(champ, p + 1, n);
 			champ[n] = 0;
 			struct err err = { 0 };
-			char *v = connector_value(ctx, champ, 0, &err);
-			if (!v) { /* a file field: its name without extension */
-				v = connector_file_name(ctx, champ, 0, &err);
+			char *v = connector_value(d->ctx, champ, 0, &err);
+			if (!v) {
+				v = connector_file_name(d->ctx, champ, 0, &err);
 				char *dot = v ? strrchr(v, '.') : NULL;
 				if (dot)
 					*dot = 0;
 			}
+			if (!v && strcmp(champ, "id") == 0)
+				v = xstrdup(d->id);
 			sb_add(&sb, v ? v : "");
 			free(v);
 			p = e + 1;
@@ -86,6 +246,51 @@ expand(struct connector_ctx *ctx, const char *expr)
 		}
 	}
 	return sb_take(&sb);
+}
+
+/* The dépôt's name (directory or zip stem); caller frees. */
+static char *
+depot_name(struct depot_run *d, struct err *err)
+{
+	const struct connector_config *cfg = d->ctx->config;
+	long titre = connector_config_long(cfg, "depot_titre_repertoire", 1);
+	char *name;
+	if (titre == 3) {
+		name = xstrdup(d->id);
+	} else if (titre == 2 && connector_config_get(cfg, "depot_titre_expression")) {
+		name = expand(d, connector_config_get(cfg, "depot_titre_expression"));
+	} else {
+		const char *p[] = { d->id };
+		PGresult *r = db_query(d->ctx->db, "SELECT coalesce(titre, '') FROM liasse.dossier WHERE id = $1", 1,
+				       p, err);
+		if (!r)
+			return NULL;
+		name = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+		PQclear(r);
+	}
+	clean_name(name);
+	if (!name[0] || name[0] == '.') {
+		free(name);
+		name = xstrdup(d->id);
+	}
+	return name;
+}
+
+/* NAME with _<YmdHis>_<random> before its extension EXT (may be ""). */
+static char *
+stamped(const char *name, const char *ext)
+{
+	unsigned char rnd[3];
+	RAND_bytes(rnd, sizeof rnd);
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+	struct strbuf s = STRBUF_INIT;
+	sb_printf(&s, "%.*s_%s_%02x%02x%02x%s", (int)(strlen(name) - strlen(ext)), name, stamp, rnd[0], rnd[1],
+		  rnd[2], ext);
+	return sb_take(&s);
 }
 
 static bool
@@ -108,6 +313,62 @@ in_list(const char *list, const char *item)
 	return false;
 }
 
+static const char *
+ext_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot && dot != name ? dot : name + strlen(name);
+}
+
+/* The files deposited and their names (unique within the dépôt). */
+static bool
+collect_files(struct depot_run *d, struct err *err)
+{
+	const struct connector_config *cfg = d->ctx->config;
+	bool internal = connector_config_long(cfg, "depot_pastell_file_filename", 1) == 2;
+	const char *restriction = connector_config_get(cfg, "depot_file_restriction");
+	const char *p[] = { d->id };
+	PGresult *r = db_query(d->ctx->db, "SELECT champ, n, nom FROM liasse.fichier WHERE dossier_id = $1 AND complet"
+			       " ORDER BY champ, n", 1, p, err);
+	if (!r)
+		return false;
+	d->files = xcalloc((size_t)PQntuples(r) + 1, sizeof *d->files);
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *champ = PQgetvalue(r, i, 0), *nom = PQgetvalue(r, i, 2);
+		if (!in_list(restriction, champ) || strcmp(champ, "ged_document_id_file") == 0)
+			continue;
+		struct depot_file *f = &d->files[d->nfiles];
+		str_copy(f->champ, sizeof f->champ, champ);
+		f->n = atoi(PQgetvalue(r, i, 1));
+		if (internal)
+			snprintf(f->name, sizeof f->name, "%s_%d%s", champ, f->n, ext_of(nom));
+		else
+			str_copy(f->name, sizeof f->name, nom);
+		clean_name(f->name);
+		size_t len = strlen(f->name);
+		if (!len || f->name[0] == '.' || (len > 5 && strcmp(f->name + len - 5, ".part") == 0))
+			snprintf(f->name, sizeof f->name, "%s_%d%s", champ, f->n, ext_of(nom));
+		for (int k = 2, again = 1; again; k++) {
+			again = 0;
+			for (size_t j = 0; j < d->nfiles; j++)
+				if (strcmp(d->files[j].name, f->name) == 0)
+					again = 1;
+			if (again) {
+				char base[512];
+				str_copy(base, sizeof base, nom);
+				clean_name(base);
+				const char *ext = ext_of(base);
+				snprintf(f->name, sizeof f->name, "%.*s_%d%s", (int)(ext - base), base, k, ext);
+			}
+		}
+		d->nfiles++;
+	}
+	PQclear(r);
+	return true;
+}
+
+/* ---- metadata ---- */
+
 static void
 xml_attr(struct strbuf *sb, const char *s)
 {
@@ -122,220 +383,335 @@ xml_attr(struct strbuf *sb, const char *s)
 	}
 }
 
-static bool
-write_text(const char *path, const char *text, struct err *err)
+/* Every value of the dossier and the files deposited, XML or JSON. */
+static char *
+metadata_text(struct depot_run *d, struct err *err)
 {
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.part", path);
-	FILE *fp = fopen(tmp, "wb");
-	if (!fp)
-		return err_set(err, ERR_IO, _("Écriture impossible dans le dépôt : %s (%s)."), tmp, strerror(errno));
-	bool ok = fputs(text, fp) >= 0;
-	ok = fclose(fp) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0)
-		return err_set(err, ERR_IO, _("Écriture impossible dans le dépôt : %s (%s)."), path, strerror(errno));
-	return true;
+	const char *p[] = { d->id };
+	PGresult *r = db_query(d->ctx->db, "SELECT champ, string_agg(valeur, ',' ORDER BY n) FROM liasse.dossier_valeur"
+			       " WHERE dossier_id = $1 GROUP BY champ ORDER BY champ", 1, p, err);
+	if (!r)
+		return NULL;
+	struct strbuf xml = STRBUF_INIT;
+	json_object *js = json_object_new_object();
+	sb_add(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<flux>\n");
+	for (int i = 0; i < PQntuples(r); i++) {
+		sb_add(&xml, "  <data name=\"");
+		xml_attr(&xml, PQgetvalue(r, i, 0));
+		sb_add(&xml, "\" value=\"");
+		xml_attr(&xml, PQgetvalue(r, i, 1));
+		sb_add(&xml, "\"/>\n");
+		json_object_object_add(js, PQgetvalue(r, i, 0), json_object_new_string(PQgetvalue(r, i, 1)));
+	}
+	PQclear(r);
+	for (size_t i = 0; i < d->nfiles; i++) {
+		sb_add(&xml, "  <files name=\"");
+		xml_attr(&xml, d->files[i].champ);
+		sb_add(&xml, "\"><file content=\"");
+		xml_attr(&xml, d->files[i].name);
+		sb_add(&xml, "\"/></files>\n");
+		json_object *arr;
+		if (!json_object_object_get_ex(js, d->files[i].champ, &arr) || !json_object_is_type(arr, json_type_array)) {
+			arr = json_object_new_array();
+			json_object_object_add(js, d->files[i].champ, arr);
+		}
+		json_object_array_add(arr, json_object_new_string(d->files[i].name));
+	}
+	sb_add(&xml, "</flux>\n");
+	char *out = d->meta == 2 ? sb_take(&xml)
+		: xstrdup(json_object_to_json_string_ext(js, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	sb_free(&xml);
+	json_object_put(js);
+	return out;
 }
 
 static bool
-depot_run(struct connector_ctx *ctx, struct connector_result *res, struct err *err)
+write_file(const char *path, const char *text, struct err *err)
 {
-	const struct connector_config *cfg = ctx->config;
-	const char *root = connector_config_get(cfg, "depot_local_directory");
-	struct stat st;
-	if (!root || root[0] != '/' || stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		connector_result_set(res, CONNECTOR_RETRY, "error-ged",
-				     _("Le dossier de dépôt « %s » n'existe pas ou n'est pas un répertoire."),
-				     root ? root : "");
-		return true;
-	}
-	if (!ctx->job->dossier_id) {
-		connector_result_set(res, CONNECTOR_FAIL, NULL, _("Le dépôt concerne un dossier."));
-		return true;
-	}
-	bool per_dir = connector_config_long(cfg, "depot_type_depot", 1) != 3;
-	long titre = connector_config_long(cfg, "depot_titre_repertoire", 1);
-	long meta = connector_config_long(cfg, "depot_metadonnees", 1);
-	bool internal = connector_config_long(cfg, "depot_pastell_file_filename", 1) == 2;
-	bool rename_existing = connector_config_long(cfg, "depot_existe_deja", 1) == 2;
-	const char *restriction = connector_config_get(cfg, "depot_file_restriction");
-	char id[32];
-	snprintf(id, sizeof id, "%lld", (long long)ctx->job->dossier_id);
-	const char *p[] = { id };
-
-	/* The dépôt name. */
-	char *name;
-	if (titre == 3) {
-		name = xstrdup(id);
-	} else if (titre == 2 && connector_config_get(cfg, "depot_titre_expression")) {
-		name = expand(ctx, connector_config_get(cfg, "depot_titre_expression"));
-	} else {
-		PGresult *r = db_query(ctx->db, "SELECT coalesce(titre, '') FROM liasse.dossier WHERE id = $1", 1, p, err);
-		if (!r)
-			return false;
-		name = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-		PQclear(r);
-	}
-	clean_name(name);
-	if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		free(name);
-		name = xstrdup(id);
-	}
-	char target[4096], work[4096];
-	snprintf(target, sizeof target, "%s/%s", root, name);
-	if (per_dir && exists(target)) {
-		if (!rename_existing) {
-			connector_result_set(res, CONNECTOR_FAIL, "error-ged",
-					     _("Le répertoire « %s » existe déjà dans le dépôt."), name);
-			free(name);
-			return true;
-		}
-		unsigned char rnd[3];
-		RAND_bytes(rnd, sizeof rnd);
-		char stamp[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		localtime_r(&now, &tm);
-		strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-		snprintf(target, sizeof target, "%s/%s_%s_%02x%02x%02x", root, name, stamp, rnd[0], rnd[1], rnd[2]);
-	}
-	free(name);
-	if (per_dir) {
-		const char *base = strrchr(target, '/') + 1;
-		snprintf(work, sizeof work, "%s/.%s.part", root, base);
-		if (mkdir(work, 0750) != 0 && errno != EEXIST) {
-			connector_result_set(res, CONNECTOR_RETRY, "error-ged",
-					     _("Création du répertoire impossible dans le dépôt : %s."), strerror(errno));
-			return true;
-		}
-	} else {
-		str_copy(work, sizeof work, root);
-	}
-
-	/* The files. */
-	struct strbuf listing = STRBUF_INIT, xml = STRBUF_INIT;
-	json_object *js = json_object_new_object();
-	PGresult *r = db_query(ctx->db, "SELECT champ, n, nom FROM liasse.fichier WHERE dossier_id = $1 AND complet"
-			       " ORDER BY champ, n", 1, p, err);
-	bool ok = r != NULL;
-	sb_add(&xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<flux>\n");
-	for (int i = 0; ok && i < PQntuples(r); i++) {
-		const char *champ = PQgetvalue(r, i, 0), *nom = PQgetvalue(r, i, 2);
-		int n = atoi(PQgetvalue(r, i, 1));
-		if (!in_list(restriction, champ) || strcmp(champ, "ged_document_id_file") == 0)
-			continue;
-		char fname[1024];
-		if (internal) {
-			const char *ext = strrchr(nom, '.');
-			snprintf(fname, sizeof fname, "%s_%d%s", champ, n, ext ? ext : "");
-		} else {
-			str_copy(fname, sizeof fname, nom);
-		}
-		clean_name(fname);
-		char dest[5200], part[5300];
-		snprintf(dest, sizeof dest, "%s/%s", work, fname);
-		if (!per_dir && exists(dest)) {
-			if (!rename_existing) {
-				connector_result_set(res, CONNECTOR_FAIL, "error-ged",
-						     _("Le fichier « %s » existe déjà dans le dépôt."), fname);
-				goto out;
-			}
-			char *dot = strrchr(fname, '.');
-			char stamp[32];
-			time_t now = time(NULL);
-			struct tm tm;
-			localtime_r(&now, &tm);
-			strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-			unsigned char rnd[3];
-			RAND_bytes(rnd, sizeof rnd);
-			snprintf(dest, sizeof dest, "%s/%.*s_%s_%02x%02x%02x%s", work,
-				 dot ? (int)(dot - fname) : (int)strlen(fname), fname, stamp, rnd[0], rnd[1], rnd[2],
-				 dot ? dot : "");
-		}
-		snprintf(part, sizeof part, "%s.part", dest);
-		if (!connector_file_save(ctx, champ, n, part, err)) {
-			ok = false;
-			break;
-		}
-		if (rename(part, dest) != 0) {
-			connector_result_set(res, CONNECTOR_RETRY, "error-ged", _("Écriture impossible dans le dépôt : %s."),
-					     strerror(errno));
-			goto out;
-		}
-		sb_printf(&listing, "%s\n", per_dir ? strrchr(dest, '/') + 1 : dest);
-		sb_add(&xml, "  <files name=\"");
-		xml_attr(&xml, champ);
-		sb_add(&xml, "\"><file content=\"");
-		xml_attr(&xml, strrchr(dest, '/') + 1);
-		sb_add(&xml, "\"/></files>\n");
-		json_object *arr;
-		if (!json_object_object_get_ex(js, champ, &arr)) {
-			arr = json_object_new_array();
-			json_object_object_add(js, champ, arr);
-		}
-		json_object_array_add(arr, json_object_new_string(strrchr(dest, '/') + 1));
-	}
-	PQclear(r);
-	r = NULL;
+	FILE *fp = fopen(path, "wb");
+	bool ok = fp && fputs(text, fp) >= 0;
+	if (fp)
+		ok = fclose(fp) == 0 && ok;
 	if (!ok)
-		goto out;
-	/* Metadata: every value of the dossier. */
-	if (meta == 2 || meta == 3) {
-		r = db_query(ctx->db, "SELECT champ, string_agg(valeur, ',' ORDER BY n) FROM liasse.dossier_valeur"
-			     " WHERE dossier_id = $1 GROUP BY champ ORDER BY champ", 1, p, err);
-		if (!(ok = r != NULL))
-			goto out;
-		struct strbuf data = STRBUF_INIT;
-		for (int i = 0; i < PQntuples(r); i++) {
-			sb_add(&data, "  <data name=\"");
-			xml_attr(&data, PQgetvalue(r, i, 0));
-			sb_add(&data, "\" value=\"");
-			xml_attr(&data, PQgetvalue(r, i, 1));
-			sb_add(&data, "\"/>\n");
-			if (!json_object_object_get_ex(js, PQgetvalue(r, i, 0), NULL))
-				json_object_object_add(js, PQgetvalue(r, i, 0),
-						       json_object_new_string(PQgetvalue(r, i, 1)));
-		}
-		struct strbuf whole = STRBUF_INIT;
-		sb_add(&whole, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<flux>\n");
-		sb_add(&whole, sb_str(&data));
-		sb_add(&whole, sb_str(&xml) + strlen("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<flux>\n"));
-		sb_add(&whole, "</flux>\n");
-		char mpath[4200];
-		snprintf(mpath, sizeof mpath, "%s/metadata.%s", work, meta == 2 ? "xml" : "json");
-		if (!per_dir)
-			snprintf(mpath, sizeof mpath, "%s/metadata_%s.%s", work, id, meta == 2 ? "xml" : "json");
-		ok = write_text(mpath, meta == 2 ? sb_str(&whole)
-						 : json_object_to_json_string_ext(js, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), err);
-		sb_free(&data);
-		sb_free(&whole);
-		if (!ok)
-			goto out;
-	}
-	if (per_dir && connector_config_get(cfg, "depot_creation_fichier_termine")) {
-		char mark[4200];
-		const char *mname = connector_config_get(cfg, "depot_nom_fichier_termine");
-		snprintf(mark, sizeof mark, "%s/%s", work, mname ? mname : "fichier_termine.txt");
-		if (!(ok = write_text(mark, _("Le transfert est terminé\n"), err)))
-			goto out;
-	}
-	if (per_dir && rename(work, target) != 0) {
-		connector_result_set(res, CONNECTOR_RETRY, "error-ged", _("Renommage final impossible dans le dépôt : %s."),
-				     strerror(errno));
-		goto out;
-	}
-	connector_result_set(res, CONNECTOR_DONE, NULL, _("Déposé dans %s."), per_dir ? target : root);
-out:
-	if (r)
-		PQclear(r);
-	json_object_put(js);
-	sb_free(&listing);
-	sb_free(&xml);
+		return err_set(err, ERR_IO, _("Écriture impossible : %s (%s)."), path, strerror(errno));
+	return true;
+}
+
+/* ---- putting things on the target ---- */
+
+static bool
+put_text(struct depot_run *d, const char *rel, const char *text, bool replace, struct err *err)
+{
+	char *staging = d->t->ops->staging(d->t, rel);
+	bool ok = write_file(staging, text, err) && d->t->ops->commit(d->t, staging, rel, replace, err);
+	unlink(staging);
+	free(staging);
 	return ok;
 }
 
 static bool
-depot_test(const struct connector_config *cfg, struct strbuf *message, struct err *err)
+put_file(struct depot_run *d, const struct depot_file *f, const char *rel, bool replace, struct err *err)
+{
+	char *staging = d->t->ops->staging(d->t, rel);
+	bool ok = connector_file_save(d->ctx, f->champ, f->n, staging, err) &&
+		  d->t->ops->commit(d->t, staging, rel, replace, err);
+	unlink(staging);
+	free(staging);
+	return ok;
+}
+
+static char *
+join(const char *dir, const char *name)
+{
+	struct strbuf s = STRBUF_INIT;
+	sb_printf(&s, "%s%s%s", dir, dir[0] ? "/" : "", name);
+	return sb_take(&s);
+}
+
+/* The metadata file in DIR ("" = root: metadata_<id>.xml). */
+static bool
+put_metadata(struct depot_run *d, const char *dir, struct err *err)
+{
+	if (d->meta != 2 && d->meta != 3)
+		return true;
+	char *text = metadata_text(d, err);
+	if (!text)
+		return false;
+	char name[64];
+	const char *ext = d->meta == 2 ? "xml" : "json";
+	if (d->mode == 3)
+		snprintf(name, sizeof name, "metadata_%s.%s", d->id, ext);
+	else
+		snprintf(name, sizeof name, "metadata.%s", ext);
+	char *rel = join(dir, name);
+	bool ok = put_text(d, rel, text, true, err);
+	free(rel);
+	free(text);
+	return ok;
+}
+
+static bool
+put_marker(struct depot_run *d, const char *dir, const char *zipstem, struct err *err)
+{
+	const struct connector_config *cfg = d->ctx->config;
+	if (!connector_config_get(cfg, "depot_creation_fichier_termine"))
+		return true;
+	char marker[512];
+	const char *m = connector_config_get(cfg, "depot_nom_fichier_termine");
+	str_copy(marker, sizeof marker, m ? m : "fichier_termine.txt");
+	clean_name(marker);
+	struct strbuf name = STRBUF_INIT;
+	if (zipstem)
+		sb_printf(&name, "%s_%s", zipstem, marker);
+	else if (d->mode == 3)
+		sb_printf(&name, "%.*s_%s%s", (int)(ext_of(marker) - marker), marker, d->id, ext_of(marker));
+	else
+		sb_add(&name, marker);
+	char *rel = join(dir, sb_str(&name));
+	bool ok = put_text(d, rel, _("Le transfert est terminé\n"), true, err);
+	free(rel);
+	sb_free(&name);
+	return ok;
+}
+
+/* NAME (+EXT) free on the target, per the policy; *REPLACE for overwrite.
+ * NULL with *TAKEN when the policy is "error" and the name is taken. */
+static char *
+free_name(struct depot_run *d, const char *name, const char *ext, bool *replace, bool *taken, struct err *err)
+{
+	struct strbuf s = STRBUF_INIT;
+	sb_printf(&s, "%s%s", name, ext);
+	char *withext = sb_take(&s);
+	bool exists;
+	*replace = false;
+	*taken = false;
+	if (!d->t->ops->exists(d->t, withext, &exists, err)) {
+		free(withext);
+		return NULL;
+	}
+	if (!exists)
+		return withext;
+	if (d->policy == 3) {
+		*replace = true;
+		return withext;
+	}
+	if (d->policy == 2) {
+		char *other = stamped(withext, ext);
+		free(withext);
+		return other;
+	}
+	*taken = true;
+	err_set(err, ERR_DB_CONFLICT, _("« %s » existe déjà dans le dépôt."), withext);
+	free(withext);
+	return NULL;
+}
+
+static bool
+deposit_dir(struct depot_run *d, const char *name, struct strbuf *where, struct err *err)
+{
+	bool replace, taken;
+	char *final = free_name(d, name, "", &replace, &taken, err);
+	if (!final)
+		return false;
+	char *work;
+	if (replace) { /* overwrite: the files go into the existing directory */
+		work = xstrdup(final);
+	} else {
+		struct strbuf s = STRBUF_INIT;
+		sb_printf(&s, ".%s.part", final);
+		work = sb_take(&s);
+	}
+	bool ok = d->t->ops->mkdir(d->t, work, err);
+	for (size_t i = 0; ok && i < d->nfiles; i++) {
+		char *rel = join(work, d->files[i].name);
+		ok = put_file(d, &d->files[i], rel, true, err);
+		free(rel);
+	}
+	ok = ok && put_metadata(d, work, err) && put_marker(d, work, NULL, err);
+	if (ok && !replace)
+		ok = d->t->ops->rename(d->t, work, final, err);
+	sb_add(where, final);
+	free(work);
+	free(final);
+	return ok;
+}
+
+static bool
+zip_fail(zip_t *z, const char *zname, struct err *err)
+{
+	err_set(err, ERR_IO, _("Construction de l'archive « %s » impossible."), zname);
+	err_detail(err, "libzip: %s", z ? zip_strerror(z) : "zip_open");
+	if (z)
+		zip_discard(z);
+	return false;
+}
+
+static bool
+deposit_zip(struct depot_run *d, const char *name, struct strbuf *where, struct err *err)
+{
+	bool replace, taken;
+	char *zname = free_name(d, name, ".zip", &replace, &taken, err);
+	if (!zname)
+		return false;
+	char *staging = d->t->ops->staging(d->t, zname);
+	char *meta = d->meta == 2 || d->meta == 3 ? metadata_text(d, err) : xstrdup("");
+	int zerr = 0;
+	zip_t *z = meta ? zip_open(staging, ZIP_CREATE | ZIP_TRUNCATE, &zerr) : NULL;
+	bool ok = z != NULL || (meta && zip_fail(NULL, zname, err));
+	for (size_t i = 0; ok && z && i < d->nfiles; i++) {
+		char local[4200];
+		snprintf(local, sizeof local, "%s/zip-%zu", d->t->tmpdir, i);
+		if (!(ok = connector_file_save(d->ctx, d->files[i].champ, d->files[i].n, local, err)))
+			break;
+		zip_source_t *src = zip_source_file(z, local, 0, -1);
+		if (!src || zip_file_add(z, d->files[i].name, src, ZIP_FL_ENC_UTF_8) < 0) {
+			zip_source_free(src);
+			ok = zip_fail(z, zname, err);
+			z = NULL;
+		}
+	}
+	if (ok && z && meta[0]) {
+		zip_source_t *src = zip_source_buffer(z, meta, strlen(meta), 0);
+		if (!src || zip_file_add(z, d->meta == 2 ? "metadata.xml" : "metadata.json", src, ZIP_FL_ENC_UTF_8) < 0) {
+			zip_source_free(src);
+			ok = zip_fail(z, zname, err);
+			z = NULL;
+		}
+	}
+	if (ok && z && zip_close(z) != 0)
+		ok = zip_fail(z, zname, err);
+	else if (!ok && z)
+		zip_discard(z);
+	ok = ok && meta && d->t->ops->commit(d->t, staging, zname, replace, err);
+	unlink(staging);
+	sb_add(where, zname);
+	if (ok) {
+		zname[strlen(zname) - 4] = 0; /* the marker is named after the zip's stem */
+		ok = put_marker(d, "", zname, err);
+	}
+	free(meta);
+	free(staging);
+	free(zname);
+	return ok;
+}
+
+static bool
+deposit_root(struct depot_run *d, struct err *err)
+{
+	bool *replace = xcalloc(d->nfiles + 1, sizeof *replace), taken, ok = true;
+	/* Every name first: a refusal deposits nothing. */
+	for (size_t i = 0; ok && i < d->nfiles; i++) {
+		const char *ext = ext_of(d->files[i].name);
+		char stem[512];
+		snprintf(stem, sizeof stem, "%.*s", (int)(ext - d->files[i].name), d->files[i].name);
+		char *fname = free_name(d, stem, ext, &replace[i], &taken, err);
+		if (!(ok = fname != NULL))
+			break;
+		str_copy(d->files[i].name, sizeof d->files[i].name, fname);
+		free(fname);
+	}
+	for (size_t i = 0; ok && i < d->nfiles; i++)
+		ok = put_file(d, &d->files[i], d->files[i].name, replace[i], err);
+	free(replace);
+	return ok && put_metadata(d, "", err) && put_marker(d, "", NULL, err);
+}
+
+/* ---- the connectors ---- */
+
+static bool
+depot_run(struct connector_ctx *ctx, struct connector_result *res, struct err *err)
+{
+	if (!ctx->job->dossier_id) {
+		connector_result_set(res, CONNECTOR_FAIL, NULL, _("Le dépôt concerne un dossier."));
+		return true;
+	}
+	const struct connector_config *cfg = ctx->config;
+	struct depot_run d = { .ctx = ctx, .res = res };
+	snprintf(d.id, sizeof d.id, "%lld", (long long)ctx->job->dossier_id);
+	d.mode = connector_config_long(cfg, "depot_type_depot", 1);
+	d.meta = connector_config_long(cfg, "depot_metadonnees", 1);
+	d.policy = connector_config_long(cfg, "depot_existe_deja", 1);
+	struct err derr = { 0 };
+	char *tmpdir = depot_tmpdir(&derr), *name = NULL;
+	struct strbuf where = STRBUF_INIT;
+	bool ok = false, db_lost = false;
+	if (tmpdir && (d.t = strcmp(cfg->type, "depot-sftp") == 0 ? depot_sftp_open(cfg, tmpdir, &derr)
+								  : depot_local_open(cfg, tmpdir, &derr))) {
+		sb_add(&where, d.t->where);
+		if (!collect_files(&d, &derr) || !(name = depot_name(&d, &derr))) {
+			db_lost = true;
+		} else {
+			sb_addc(&where, '/');
+			if (d.mode == 2)
+				ok = deposit_zip(&d, name, &where, &derr);
+			else if (d.mode == 3)
+				ok = deposit_root(&d, &derr);
+			else
+				ok = deposit_dir(&d, name, &where, &derr);
+		}
+		if (!ok && (derr.code == ERR_DB_CONNECT || derr.code == ERR_DB))
+			db_lost = true;
+		d.t->ops->close(d.t);
+	}
+	free(name);
+	free(d.files);
+	depot_tmpdir_remove(&tmpdir);
+	if (ok)
+		connector_result_set(res, CONNECTOR_DONE, NULL, _("Déposé dans %s."), sb_str(&where));
+	sb_free(&where);
+	if (db_lost) {
+		*err = derr;
+		return false;
+	}
+	if (!ok) /* a name taken is for the user to settle; the rest is retried */
+		connector_result_set(res, derr.code == ERR_DB_CONFLICT ? CONNECTOR_FAIL : CONNECTOR_RETRY, "error-ged",
+				     "%s%s%s%s", derr.msg, derr.detail[0] ? " (" : "", derr.detail,
+				     derr.detail[0] ? ")" : "");
+	return true;
+}
+
+static bool
+depot_local_test(const struct connector_config *cfg, struct strbuf *message, struct err *err)
 {
 	const char *root = connector_config_get(cfg, "depot_local_directory");
 	struct stat st;
@@ -347,11 +723,40 @@ depot_test(const struct connector_config *cfg, struct strbuf *message, struct er
 	return true;
 }
 
+static const struct connector_field depot_local_fields[] = {
+	{ "depot_local_directory", N_("Dossier de dépôt (chemin absolu)"), CF_TEXT, true, NULL, NULL },
+	DEPOT_COMMON_FIELDS,
+};
+
 const struct connector_type connector_depot_local = {
 	.id = "depot-local",
 	.famille = "GED",
 	.label = N_("Dépôt dans un dossier local (ou monté)"),
-	.fields = depot_fields,
-	.test = depot_test,
+	.fields = depot_local_fields,
+	.test = depot_local_test,
+	.run = depot_run,
+};
+
+static const struct connector_field depot_sftp_fields[] = {
+	{ "depot_sftp_host", N_("Serveur SFTP (nom ou adresse)"), CF_TEXT, true, NULL, NULL },
+	{ "depot_sftp_port", N_("Port SSH"), CF_NUMBER, false, "22", NULL },
+	{ "depot_sftp_login", N_("Identifiant"), CF_TEXT, true, NULL, NULL },
+	{ "depot_sftp_private_key", N_("Clé privée SSH (fichier)"), CF_FILE, false, NULL, NULL },
+	{ "depot_sftp_private_key_password", N_("Phrase de passe de la clé"), CF_SECRET, false, NULL, NULL },
+	{ "depot_sftp_password", N_("Mot de passe (sans clé)"), CF_SECRET, false, NULL, NULL },
+	{ "depot_sftp_fingerprint", N_("Empreinte de la clé du serveur (SHA256:… ou ligne known_hosts)"), CF_TEXT,
+	  true, NULL, NULL },
+	{ "depot_sftp_directory", N_("Répertoire de dépôt sur le serveur (chemin absolu)"), CF_TEXT, true, NULL,
+	  NULL },
+	{ "depot_sftp_delai", N_("Délai de connexion (secondes)"), CF_NUMBER, false, "20", NULL },
+	DEPOT_COMMON_FIELDS,
+};
+
+const struct connector_type connector_depot_sftp = {
+	.id = "depot-sftp",
+	.famille = "GED",
+	.label = N_("Dépôt sur un serveur SFTP"),
+	.fields = depot_sftp_fields,
+	.test = depot_sftp_test,
 	.run = depot_run,
 };

@@ -15,6 +15,7 @@ static const struct connector_type *const registry[] = {
 	&connector_null,
 	&connector_s2low,
 	&connector_depot_local,
+	&connector_depot_sftp,
 	&connector_purge,
 	&connector_smtp,
 };

@@ -154,6 +154,7 @@ struct connector_type {
 extern const struct connector_type connector_null, connector_s2low, connector_depot_local,
 	connector_purge;
 extern const struct connector_type connector_smtp; /* core/conn_smtp.c */
+extern const struct connector_type connector_depot_sftp; /* core/conn_depot.c */
 /* NULL when no type has this id. */
 const struct connector_type *connector_find(const char *id);
 /* Registered types, in table order; *N receives the count. */

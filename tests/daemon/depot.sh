@@ -1,14 +1,12 @@
 # The dépôt (GED) connector on a local folder: directory per dossier named
-# by title or expression, metadata XML/JSON, done marker, name-exists
-# policies, files at the root, atomic writes, missing folder.
+# by title or expression, a zip per dossier, metadata XML/JSON, done
+# marker, name-exists policies (error, rename, overwrite), files at the
+# root, atomic writes, missing folder.
 . tests/lib/tap.sh
 . tests/lib/dossier.sh
+. tests/lib/depot.sh
 
 dossier_setup dge || { fail "préparation"; exit 1; }
-PES=$SHARED/samples/pes/aller/depense_accents_latin1.xml
-C() { "$LIASSE" --db "dbname=$DB" connecteur "$@"; }
-D() { "$LIASSE" --db "dbname=$DB" daemon --once >/dev/null; }
-etat() { sql -c "SELECT etat FROM liasse.dossier WHERE id = $1"; }
 GED=$TEST_TMP/ged
 mkdir -p "$GED"
 
@@ -18,14 +16,6 @@ C set "$c" depot_creation_fichier_termine on &&
 C associate --entite "$ENT_A" --type-dossier helios-generique --famille GED "$c" || fail "configuration"
 like "$(C test "$c")" "accessible en écriture" "Tester la connexion : dossier accessible"
 
-new_pes() { # TITRE
-	local id
-	id=$(L "$UA" dossier create --entite "$ENT_A" --type helios-generique --titre "$1") || return 1
-	L "$UA" dossier attach "$id" fichier_pes "$PES" >/dev/null || return 1
-	L "$UA" dossier set "$id" envoi_tdt= envoi_ged=on >/dev/null || return 1
-	L "$UA" dossier action "$id" orientation >/dev/null || return 1
-	echo "$id"
-}
 d1=$(new_pes "PES de janvier/février") || fail "dossier"
 is "$(sql -c "SELECT action FROM liasse.job WHERE dossier_id = $d1")" "send-ged" "Verser à la GED : travail programmé"
 D
@@ -71,6 +61,52 @@ check "métadonnées à la racine, par dossier" test -f "$ROOT/metadata_$d4.xml"
 d5=$(new_pes "Mai")
 D
 is "$(etat "$d5")" "error-ged" "fichier déjà présent à la racine : erreur"
+
+# Overwrite: the files of the existing directory are replaced.
+C set "$c" depot_type_depot 1; C set "$c" depot_local_directory "$GED"; C set "$c" depot_existe_deja 3
+echo ancien >"$GED/12-Mars/fichier_pes_0.xml"
+C set "$c" depot_pastell_file_filename 2
+d7=$(new_pes "Mars")
+D
+like "$(sql -c "SELECT string_agg(etat, ',' ORDER BY id) FROM liasse.dossier_etat WHERE dossier_id = $d7")" \
+	"orientation,send-ged" "politique « écraser » : déposé"
+check "politique « écraser » : fichier remplacé" cmp -s "$PES" "$GED/12-Mars/fichier_pes_0.xml"
+is "$(ls -d "$GED"/12-Mars* | wc -l)" 1 "écraser : pas d'autre répertoire"
+
+# A zip per dossier: the files and the metadata inside, the marker beside.
+C set "$c" depot_type_depot 2; C set "$c" depot_existe_deja 1; C set "$c" depot_pastell_file_filename 1
+C set "$c" depot_titre_repertoire 3
+d8=$(new_pes "Zip")
+D
+z="$GED/$d8.zip"
+check "archive <id>.zip" test -f "$z"
+is "$(zls "$z")" "depense_accents_latin1.xml metadata.xml" "le zip contient le PES et les métadonnées"
+is "$(zcat1 "$z" depense_accents_latin1.xml | sha256sum)" "$(sha256sum <"$PES")" "le PES du zip est intact"
+like "$(zcat1 "$z" metadata.xml)" '<data name="objet" value="Zip"/>' "métadonnées XML dans le zip"
+is "$(cat "$GED/${d8}_fichier_termine.txt")" "Le transfert est terminé" "fin de transfert à côté du zip"
+is "$(find "$GED" -name '*.part' | wc -l)" 0 "zip : aucun fichier temporaire ne reste"
+# Same name again: refused, then renamed.
+sql -c "UPDATE liasse.connecteur SET config = config || '{\"depot_titre_repertoire\": \"2\", \"depot_titre_expression\": \"lot\"}' WHERE id = $c" >/dev/null
+d9=$(new_pes "Lot 1"); D
+d10=$(new_pes "Lot 2"); D
+check "zip nommé par une expression fixe" test -f "$GED/lot.zip"
+is "$(etat "$d10")" "error-ged" "zip déjà présent : erreur"
+C set "$c" depot_existe_deja 2
+d11=$(new_pes "Lot 3"); D
+is "$(ls "$GED"/lot_*.zip | wc -l)" 1 "zip renommé avec _<date>_<aléa>"
+
+# Two files of one name in a dossier: both deposited, the second as _2.
+C set "$c" depot_type_depot 1; C set "$c" depot_titre_repertoire 1
+d12=$(new_pes "Doublon")
+sql -c "WITH f AS (SELECT * FROM liasse.fichier WHERE dossier_id = $d12 AND champ = 'fichier_pes' AND complet),
+	c AS (INSERT INTO liasse.fichier (dossier_id, entite_id, type, champ, n, nom, mime, taille, sha256, complet, created_by)
+	      SELECT dossier_id, entite_id, type, 'fichier_pes_signe', 0, nom, mime, taille, sha256, true, created_by FROM f
+	      RETURNING id)
+	INSERT INTO liasse.fichier_bloc (fichier_id, n, entite_id, type, data)
+	SELECT c.id, b.n, b.entite_id, b.type, b.data FROM c, f JOIN liasse.fichier_bloc b ON b.fichier_id = f.id" >/dev/null
+D
+check "premier fichier sous son nom" cmp -s "$PES" "$GED/Doublon/depense_accents_latin1.xml"
+check "second fichier du même nom : _2" cmp -s "$PES" "$GED/Doublon/depense_accents_latin1_2.xml"
 
 # A missing folder: retried with the reason.
 C set "$c" depot_local_directory "$TEST_TMP/absent"
