@@ -180,7 +180,14 @@ sshd_start "$T/hote" || fail "sshd relancé"
 # A key the server does not know.
 C set "$c" depot_sftp_private_key --fichier "$T/autre"
 like "$(C test "$c" 2>&1)" "a refusé la connexion de « root »" "clé client inconnue du serveur : refusée"
-C set "$c" depot_sftp_private_key --fichier "$T/cle"
+# A key protected by a passphrase.
+ssh-keygen -q -t ed25519 -N 'phrase secrète' -C phrase -f "$T/phrase" && cat "$T/phrase.pub" >>"$T/authorized_keys"
+C set "$c" depot_sftp_private_key --fichier "$T/phrase"
+C set "$c" depot_sftp_private_key_password 'mauvaise phrase'
+like "$(C test "$c" 2>&1)" "a refusé la connexion de « root »" "mauvaise phrase de passe : refusée"
+C set "$c" depot_sftp_private_key_password 'phrase secrète'
+like "$(C test "$c" 2>&1)" "Connexion SFTP établie" "clé protégée par une phrase de passe"
+C set "$c" depot_sftp_private_key --fichier "$T/cle"; C set "$c" depot_sftp_private_key_password --vide
 like "$(C test "$c" 2>&1)" "Connexion SFTP établie" "la bonne clé à nouveau"
 
 # The server down: retried per the frequency, then the error state.
