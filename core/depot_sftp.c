@@ -33,7 +33,8 @@ struct sftp_target {
 	char root[1024];     /* remote absolute directory, no trailing '/' */
 	char keyfile[1100];  /* local copy of the private key, "" when none */
 	const struct connector_config *cfg;
-	enum hostkey hostkey;
+	enum hostkey hostkey; /* set by the first connection, kept by the reused one */
+	CURLcode rc;          /* of the last request */
 	char seen[128];      /* the fingerprint the server presented */
 	char listed[1100];   /* cache: the directory whose names are in LISTING */
 	bool listed_valid;
@@ -149,7 +150,8 @@ sftp_error(struct sftp_target *t, CURLcode rc, const char *what, struct err *err
 						  "enregistrée (présentée : %s) : connexion refusée. Le serveur a "
 						  "changé de clé ou ce n'est pas lui."), t->host, t->seen);
 		else
-			err_set(err, ERR_INPUT, _("Clé du serveur SFTP %s illisible : connexion refusée."), t->host);
+			err_set(err, ERR_INPUT, _("La clé du serveur SFTP %s n'a pas pu être vérifiée : connexion "
+						  "refusée."), t->host);
 		break;
 	case CURLE_LOGIN_DENIED:
 		err_set(err, ERR_INPUT, _("Le serveur SFTP %s a refusé la connexion de « %s » : clé privée, "
@@ -268,7 +270,9 @@ setup(struct sftp_target *t)
 static bool
 perform(struct sftp_target *t, const char *what, struct err *err)
 {
-	CURLcode rc = curl_easy_perform(t->curl);
+	CURLcode rc = t->rc = curl_easy_perform(t->curl);
+	if (rc == CURLE_OK && t->hostkey != HK_OK) /* a libcurl that skipped our check */
+		rc = t->rc = CURLE_PEER_FAILED_VERIFICATION;
 	return rc == CURLE_OK || sftp_error(t, rc, what, err);
 }
 
@@ -305,7 +309,7 @@ sftp_exists(struct depot_target *base, const char *rel, bool *exists, struct err
 	if (!t->listed_valid || strcmp(t->listed, dir) != 0) {
 		struct err lerr = { 0 };
 		if (!list_dir(t, dir, NULL, &lerr)) {
-			if (dir[0] && strstr(lerr.detail, "curl 78:")) /* no such directory: no such name */
+			if (dir[0] && t->rc == CURLE_REMOTE_FILE_NOT_FOUND) /* no such directory: no such name */
 				return true;
 			*err = lerr;
 			return false;
