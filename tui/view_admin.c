@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/i18n.h"
+#include "core/sign_profil.h"
 #include "tui/text.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
@@ -501,19 +502,57 @@ ent_create(struct admin *a, const struct entite *parent)
 	free(siret);
 }
 
+static bool
+check_postal_code(const char *s, struct err *err)
+{
+	if (!*s || (strlen(s) == 5 && strspn(s, "0123456789") == 5))
+		return true;
+	return err_set(err, ERR_INPUT, _("Code postal « %s » invalide : cinq chiffres attendus."), s);
+}
+
+/* The place of signature (PES): the entity's own, both empty to inherit
+ * the parent's. False on Esc. */
+static bool
+ask_place(const struct entite *e, char **city, char **postal_code)
+{
+	struct err err = { 0 };
+	struct sign_place pl;
+	if (!sign_place_load(ui.db, e->id, &pl, &err))
+		memset(&pl, 0, sizeof pl);
+	char label[300];
+	if (pl.source && !pl.own)
+		snprintf(label, sizeof label,
+			 _("Lieu de signature : ville (vide : celui de l'entité mère, %s) :"), pl.city);
+	else
+		snprintf(label, sizeof label, _("Lieu de signature : ville (vide : celui de l'entité mère) :"));
+	*postal_code = NULL;
+	*city = ui_prompt(label, pl.own ? pl.city : "");
+	if (*city)
+		*postal_code = admin_ask(**city ? _("Lieu de signature : code postal :")
+						: _("Lieu de signature : code postal (vide) :"),
+					 pl.own ? pl.postal_code : "", check_postal_code);
+	if (*postal_code)
+		return true;
+	free(*city);
+	return false;
+}
+
 static void
 ent_edit(const struct entite *e)
 {
-	char *denom, *siren, *siret;
+	char *denom, *siren, *siret, *city, *cp;
 	if (!ask_identity(e, &denom, &siren, &siret))
 		return;
+	if (!ask_place(e, &city, &cp)) {
+		free(denom), free(siren), free(siret);
+		return;
+	}
 	struct err err = { 0 };
 	bool ok = entite_check_ids(siren, siret, &err) &&
-		  entite_update(ui.db, e->id, denom, siren, siret, &err);
+		  entite_update(ui.db, e->id, denom, siren, siret, &err) &&
+		  sign_place_set(ui.db, e->id, city, cp, &err);
 	admin_result(ok, &err, _("Entité modifiée."));
-	free(denom);
-	free(siren);
-	free(siret);
+	free(denom), free(siren), free(siret), free(city), free(cp);
 }
 
 static bool

@@ -2,13 +2,15 @@
  * the current entity or below, with their roles. c creates a user (login,
  * nom, prénom, email, initial password typed masked), a deactivates or
  * reactivates, + grants a role chosen in the list on an entity chosen in
- * the tree, - revokes one of the user's roles. */
+ * the tree, - revokes one of the user's roles, m sets the signing role
+ * (ClaimedRole of the PES she signs). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/i18n.h"
+#include "core/sign_profil.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
 #include "tui/view_admin.h"
@@ -199,6 +201,29 @@ usr_revoke(const struct utilisateur *u)
 	role_pairs_free(&p);
 }
 
+/* The signing role (XAdES ClaimedRole); empty: the default. */
+static void
+usr_role(const struct utilisateur *u)
+{
+	struct err err = { 0 };
+	char cur[160];
+	if (!sign_role_load(ui.db, u->login, cur, sizeof cur, &err)) {
+		ui_error(&err);
+		return;
+	}
+	char label[200];
+	snprintf(label, sizeof label, _("Qualité de signataire de %s (vide : %s) :"), u->login,
+		 SIGN_ROLE_DEFAULT);
+	char *q = ui_prompt(label, cur);
+	if (!q)
+		return;
+	char done[300];
+	snprintf(done, sizeof done, _("Qualité de signataire de %s : %s."), u->login,
+		 *q ? q : SIGN_ROLE_DEFAULT);
+	admin_result(sign_role_set(ui.db, u->login, q, &err), &err, done);
+	free(q);
+}
+
 static bool
 usr_request(struct admin *a, size_t i, enum action act)
 {
@@ -206,7 +231,8 @@ usr_request(struct admin *a, size_t i, enum action act)
 		usr_create(a);
 		return true;
 	}
-	if (act != ACT_ADM_ACTIVE && act != ACT_ADM_GRANT && act != ACT_ADM_REVOKE && act != ACT_ENTER)
+	if (act != ACT_ADM_ACTIVE && act != ACT_ADM_GRANT && act != ACT_ADM_REVOKE &&
+	    act != ACT_ADM_EDIT && act != ACT_ENTER)
 		return false;
 	if (i == SIZE_MAX)
 		return true;
@@ -231,14 +257,17 @@ usr_request(struct admin *a, size_t i, enum action act)
 	case ACT_ADM_REVOKE:
 		usr_revoke(u);
 		break;
+	case ACT_ADM_EDIT:
+		usr_role(u);
+		break;
 	default:
 		break;
 	}
 	return true;
 }
 
-static const enum action usr_keys[] = { ACT_ADM_NEW, ACT_ADM_GRANT, ACT_ADM_REVOKE, ACT_ADM_ACTIVE,
-					ACT_NEXT_TAB, ACT_NONE };
+static const enum action usr_keys[] = { ACT_ADM_NEW, ACT_ADM_EDIT, ACT_ADM_GRANT, ACT_ADM_REVOKE,
+					ACT_ADM_ACTIVE, ACT_NEXT_TAB, ACT_NONE };
 
 const struct admin_tab admin_tab_utilisateurs = {
 	.label = N_("Utilisateurs"),

@@ -5,13 +5,7 @@
 # NULL PIN and the user is told to type it on the reader's keypad; a wrong
 # keypad PIN gives the French message and writes nothing.
 . tests/sign/lib.inc
-SHIM=$W/pinpad_shim.so
-if ! cc -std=c11 -D_GNU_SOURCE -shared -fPIC -Wall -Wextra -Werror $(pkg-config --cflags p11-kit-1) \
-	-o "$SHIM" tests/sign/pinpad_shim.c -ldl 2>"$W/cc.log"; then
-	fail "module PKCS#11 à clavier : compilation"; sed 's/^/#   /' "$W/cc.log" | head
-	exit 1
-fi
-export PINPAD_SHIM_TARGET=$CARDLAB_SOFTHSM_MODULE PINPAD_SHIM_LOG=$W/shim.log
+build_pinpad_shim || { fail "module PKCS#11 à clavier : compilation"; exit 1; }
 SMALL=$PES/aller/depense_bordereau_id_small.xml
 # no controlling terminal, standard input closed: a PIN prompt could only fail
 pad() { setsid -w "$LIASSE" "$@" <&-; }

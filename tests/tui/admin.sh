@@ -49,7 +49,7 @@ SVC=$(sql -c "SELECT id FROM liasse.entite WHERE denomination = 'Service des eau
 
 # Edit: the name, keeping the SIREN.
 keys Down m
-keys End; keys -l " potables"; keys Enter Enter Enter
+keys End; keys -l " potables"; keys Enter Enter Enter Enter Enter
 assert_has "modification : message" "Entité modifiée."
 is "$(sql -c "SELECT denomination || ' ' || siren FROM liasse.entite WHERE id = $SVC")" "Service des eaux potables 732829320" "modification enregistrée"
 

@@ -15,6 +15,16 @@ tui_db tuisign || { fail "base de test"; exit 1; }
 SRC=$PES/aller/recette_6_bordereaux_prefixe_p.xml
 LA() { PGUSER=$TUI_USER "$LIASSE" --db "dbname=$DB" "$@"; }
 sys() { sql -c "SET search_path = liasse, pg_catalog" -c "SET liasse.automatique = on" -c "$*"; }
+# new_dossier TITLE: a PES dossier of Commune A ready to sign; prints its id.
+new_dossier() {
+	local i
+	i=$(LA dossier create --entite "$ENT_A" --type helios-generique --titre "$1")
+	LA dossier set "$i" envoi_signature=on envoi_tdt=off >/dev/null
+	LA dossier attach "$i" fichier_pes "$PES/aller/depense_bordereau_id_small.xml" >/dev/null
+	LA dossier action "$i" orientation >/dev/null
+	sys "SELECT job_run_local($i)" >/dev/null
+	echo "$i"
+}
 
 id=$(LA dossier create --entite "$ENT_A" --type helios-generique --titre "PES recettes 2026")
 LA dossier set "$id" envoi_signature=on envoi_tdt=off >/dev/null
@@ -100,11 +110,7 @@ keys q
 
 # An expired certificate (screen opened with the S key): refused before
 # any PIN, with its reason.
-id2=$(LA dossier create --entite "$ENT_A" --type helios-generique --titre "PES expiré")
-LA dossier set "$id2" envoi_signature=on envoi_tdt=off >/dev/null
-LA dossier attach "$id2" fichier_pes "$PES/aller/depense_bordereau_id_small.xml" >/dev/null
-LA dossier action "$id2" orientation >/dev/null
-sys "SELECT job_run_local($id2)" >/dev/null
+id2=$(new_dossier "PES expiré")
 sed -i 's/^token .*/token CARDLAB-EXPIRED/' "$XDG_CONFIG_HOME/liasse/config"
 run_liasse
 wait_for "Types de dossiers" 5
@@ -158,4 +164,101 @@ if [ "${CARDLAB_VCARD:-0}" = 1 ]; then
 	keys q
 else
 	skip "ligne d'état de la carte" "pas de carte virtuelle dans le laboratoire (pcscd absent)"
+fi
+
+# The place and role come from the base, set in the Administration (F9) by
+# the administrator: the entity's place (m on the entity, after its
+# identity), the user's signing role (m on the user). They win over the
+# configuration file's.
+bs() { local i; for i in $(seq 1 "$1"); do tm send-keys -t t BSpace; done; settle; }
+TUI_USER_AGENT=$TUI_USER
+TUI_USER=postgres
+run_liasse
+wait_for "Types de dossiers" 5
+keys F9
+wait_for "Dénomination" 5
+keys Down m Enter Enter Enter
+assert_has "modification d'entité : lieu de signature demandé" "Lieu de signature : ville (vide : celui de l'entité mère) :"
+keys -l "Chenôve"; keys Enter
+keys -l "213"; keys Enter
+assert_has "code postal invalide : message au-dessus de la saisie" "Code postal « 213 » invalide : cinq chiffres attendus."
+bs 3
+keys -l "21300"; keys Enter
+wait_for "Entité modifiée." 5
+is "$(sql -c "SELECT signature_ville || '|' || signature_code_postal FROM liasse.entite WHERE id = $ENT_A")" "Chenôve|21300" "lieu de signature enregistré"
+keys Tab
+wait_for "$TUI_USER_AGENT" 5
+assert_has "onglet Utilisateurs : m Modifier dans la barre des touches" "m Modifier"
+n=$(screen | grep -n "^$TUI_USER_AGENT " | head -1 | cut -d: -f1)
+for ((k = 4; k < n; k++)); do keys Down; done
+keys m
+assert_has "qualité demandée" "Qualité de signataire de $TUI_USER_AGENT (vide : Ordonnateur) :"
+keys -l "Maire adjoint"; keys Enter
+wait_for "Qualité de signataire de $TUI_USER_AGENT : Maire adjoint." 5
+is "$(sql -c "SELECT signature_qualite FROM liasse.utilisateur WHERE login = '$TUI_USER_AGENT'")" "Maire adjoint" "qualité enregistrée"
+keys q
+TUI_USER=$TUI_USER_AGENT
+
+idp=$(new_dossier "PES lieu")
+run_liasse
+wait_for "Types de dossiers" 5
+open_dossier "PES lieu"
+keys S
+wait_for "Code PIN" 5
+assert_has "écran de signature : lieu de l'entité et qualité de l'agent" "21300 Chenôve, France · qualité : Maire adjoint"
+keys -l "$CARDLAB_PIN"
+keys Enter
+wait_for "Signé par Jeanne Martin" 20
+LA dossier get "$idp" fichier_pes_signe "$W/tui-lieu.xml" >/dev/null
+is "$(xpath "$W/tui-lieu.xml" "concat(string(//*[local-name()='City']), '|', string(//*[local-name()='PostalCode']), '|', string(//*[local-name()='CountryName']))")" "Chenôve|21300|France" "PES stocké : lieu de la base, pas celui de la configuration"
+like "$(cat "$W/tui-lieu.xml")" "<xad:ClaimedRole>Maire adjoint</xad:ClaimedRole>" "PES stocké : qualité de l'agent"
+keys q
+
+# A revoked certificate (CRL in the configuration): the warning on the
+# screen, a confirmation before signing; « n » changes nothing.
+idr=$(new_dossier "PES révoqué")
+sed -i 's/^token .*/token CARDLAB-REVOKED/' "$XDG_CONFIG_HOME/liasse/config"
+echo "crl $CARDLAB_CA_CRL" >>"$XDG_CONFIG_HOME/liasse/config"
+vr=$(sql -c "SELECT version FROM liasse.dossier WHERE id = $idr")
+COLUMNS=160 run_liasse
+wait_for "Types de dossiers" 5
+open_dossier "PES révoqué"
+keys S
+wait_for "Code PIN" 5
+assert_has "certificat révoqué : avertissement sur l'écran" "Certificat révoqué le "
+assert_has "certificat révoqué : motif et titulaire" "(compromission de la clé) : le certificat de Marc Petit"
+keys -l "$CARDLAB_PIN"
+keys Enter
+assert_has "certificat révoqué : confirmation demandée" "Certificat révoqué : signer quand même ? (o/n)"
+keys n
+assert_has "refus : message" "Signature abandonnée : certificat révoqué."
+is "$(sql -c "SELECT version FROM liasse.dossier WHERE id = $idr")" "$vr" "refus : dossier inchangé"
+keys -l "$CARDLAB_PIN"
+keys Enter o
+wait_for "Signé par Marc Petit" 20
+assert_has "confirmé : signé" "Signé par Marc Petit"
+keys q
+sed -i '/^crl /d' "$XDG_CONFIG_HOME/liasse/config"
+
+# A PIN pad reader (tests/sign/pinpad_shim.c in front of SoftHSM): no PIN
+# field, the keypad message, Enter signs.
+if build_pinpad_shim; then
+	export PINPAD_SHIM_PIN=$CARDLAB_PIN
+	: >"$W/shim.log"
+	idk=$(new_dossier "PES clavier")
+	sed -i -e "s|^pkcs11-module .*|pkcs11-module $SHIM|" -e 's/^token .*/token CARDLAB-SIGN/' "$XDG_CONFIG_HOME/liasse/config"
+	run_liasse
+	wait_for "Types de dossiers" 5
+	open_dossier "PES clavier"
+	keys S
+	wait_for "Code PIN" 5
+	assert_has "lecteur à clavier : PIN à saisir sur le lecteur" "à saisir sur le clavier du lecteur"
+	keys Enter
+	wait_for "Signé par Jeanne Martin" 20
+	assert_has "lecteur à clavier : signé" "Signé par Jeanne Martin"
+	is "$(sort -u "$W/shim.log" | tr '\n' ' ')" "clavier " "lecteur à clavier : C_Login avec un PIN nul"
+	keys q
+	sed -i "s|^pkcs11-module .*|pkcs11-module $CARDLAB_SOFTHSM_MODULE|" "$XDG_CONFIG_HOME/liasse/config"
+else
+	fail "module PKCS#11 à clavier : compilation"
 fi
