@@ -24,6 +24,21 @@ struct job_row {
 	char expression[1024];
 };
 
+/* Results of finished jobs not yet applied: sent together to
+ * liasse.job_finish_lot (core/sql/130_throughput.sql), one round trip,
+ * each job still committed on its own. */
+struct finish_lot {
+	struct strbuf ids, actions, outcomes, messages;
+	long long *job;  /* ids in order, for the log */
+	int n, max;
+	struct timespec first; /* when the oldest pending result came */
+};
+
+/* Pending results are applied before the next job starts once the oldest
+ * is this old: a daemon killed then redoes little (a slow connector's
+ * result does not wait for the rest of the lot). */
+#define FINISH_LOT_MS 50
+
 const char *
 daemon_id(void)
 {
@@ -110,32 +125,103 @@ frequence_used_up(struct db *db, const struct job_row *r)
 	return !left;
 }
 
-/* Applies, in one round trip (liasse.job_finish, core/sql/040_daemon2.sql):
- * the removal of the job, ACTION (NULL: none) then OUTCOME (NULL: none)
- * on the dossier. On a refusal (the dossier moved meanwhile...), the job
- * is put in error with the reason. */
-static bool
-job_finish(struct db *db, const struct job_row *r, const char *action, const char *outcome,
-	   const char *message, struct daemon_stats *st, struct err *err)
+/* Appends V to a PostgreSQL array literal being built in SB (NULL: NULL). */
+static void
+array_add(struct strbuf *sb, const char *v)
 {
-	char id[32];
-	lltext(id, sizeof id, r->job.id);
-	const char *p[] = { id, daemon_id(), action, outcome, message };
-	PGresult *res = db_query(db, "SELECT resultat, message FROM liasse.job_finish($1, $2, $3, $4, $5)",
-				 5, p, err);
+	sb_addc(sb, sb->len ? ',' : '{');
+	if (!v) {
+		sb_add(sb, "NULL");
+		return;
+	}
+	sb_addc(sb, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			sb_addc(sb, '\\');
+		sb_addc(sb, *v);
+	}
+	sb_addc(sb, '"');
+}
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Applies the pending results (liasse.job_finish_lot, core/sql/130_throughput.sql):
+ * for each job in order, in a transaction of its own, the removal of the
+ * job, its action then the connector's outcome on the dossier. On a
+ * refusal (the dossier moved meanwhile...), that job is put in error with
+ * the reason; the others are applied. */
+static bool
+finish_flush(struct db *db, struct finish_lot *l, struct daemon_stats *st, struct err *err)
+{
+	if (!l->n)
+		return true;
+	sb_addc(&l->ids, '}');
+	sb_addc(&l->actions, '}');
+	sb_addc(&l->outcomes, '}');
+	sb_addc(&l->messages, '}');
+	const char *p[] = { daemon_id(), sb_str(&l->ids), sb_str(&l->actions), sb_str(&l->outcomes),
+			    sb_str(&l->messages) };
+	PGresult *res = db_query(db, "CALL liasse.job_finish_lot($1, $2, $3, $4, $5)", 5, p, err);
+	int n = l->n;
+	l->n = 0;
+	sb_reset(&l->ids);
+	sb_reset(&l->actions);
+	sb_reset(&l->outcomes);
+	sb_reset(&l->messages);
 	if (!res)
 		return false;
-	const char *what = PQgetvalue(res, 0, 0);
-	if (strcmp(what, "perdu") == 0) {
-		st->lost++;
-		log_warn("job %lld : bail perdu avant la fin, un autre démon l'a repris", (long long)r->job.id);
-	} else if (strcmp(what, "erreur") == 0) {
-		/* The dossier engine refused: the job is in error, the reason shown. */
-		st->failures++;
-		log_warn("job %lld (%s) : %s", (long long)r->job.id, r->job.action, PQgetvalue(res, 0, 1));
+	/* {ok,perdu,erreur,...}: plain words, no quoting. */
+	const char *r = PQgetvalue(res, 0, 0);
+	for (int i = 0; i < n && *r; i++) {
+		r += strspn(r, "{,");
+		size_t len = strcspn(r, ",}");
+		long long id = l->job[i];
+		if (len == 5 && strncmp(r, "perdu", 5) == 0) {
+			st->lost++;
+			log_warn("job %lld : bail perdu avant la fin, un autre démon l'a repris", id);
+		} else if (len == 6 && strncmp(r, "erreur", 6) == 0) {
+			/* The dossier engine refused: the job is in error, the reason kept. */
+			char sid[32];
+			lltext(sid, sizeof sid, id);
+			const char *q[] = { sid };
+			PGresult *m = db_query(db, "SELECT last_message FROM liasse.job WHERE id = $1", 1, q, NULL);
+			st->failures++;
+			log_warn("job %lld : %s", id, m && PQntuples(m) ? PQgetvalue(m, 0, 0) : "?");
+			PQclear(m);
+		}
+		r += len;
 	}
 	PQclear(res);
 	return true;
+}
+
+/* Records what the daemon did with a job, applied by finish_flush: the
+ * removal of the job, ACTION (NULL: none) then OUTCOME (NULL: none) on the
+ * dossier. */
+static void
+job_finish(struct finish_lot *l, const struct job_row *r, const char *action, const char *outcome,
+	   const char *message)
+{
+	char id[32];
+	lltext(id, sizeof id, r->job.id);
+	if (!l->n)
+		clock_gettime(CLOCK_MONOTONIC, &l->first);
+	if (l->n == l->max) {
+		l->max = l->max ? 2 * l->max : 16;
+		l->job = xrealloc(l->job, (size_t)l->max * sizeof *l->job);
+	}
+	l->job[l->n++] = r->job.id;
+	sb_addc(&l->ids, l->ids.len ? ',' : '{');
+	sb_add(&l->ids, id);
+	array_add(&l->actions, action);
+	array_add(&l->outcomes, outcome && *outcome ? outcome : NULL);
+	array_add(&l->messages, message);
 }
 
 /* A job of a connector itself (no dossier): runs again per the frequency. */
@@ -153,7 +239,8 @@ connector_job_again(struct db *db, const struct job_row *r, const char *message,
 }
 
 static bool
-run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, struct err *err)
+run_connector(struct db *db, const struct job_row *r, struct finish_lot *l, struct daemon_stats *st,
+	      struct err *err)
 {
 	char msg[600];
 	if (!r->job.connecteur_id) {
@@ -229,8 +316,10 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 	switch (res.status) {
 	case CONNECTOR_DONE:
 		st->done++;
-		ok = r->job.dossier_id ? job_finish(db, r, r->job.action, res.outcome, m, st, err)
-				       : connector_job_again(db, r, m, err);
+		if (r->job.dossier_id)
+			job_finish(l, r, r->job.action, res.outcome, m);
+		else
+			ok = connector_job_again(db, r, m, err);
 		break;
 	case CONNECTOR_WAIT:
 		st->waits++;
@@ -243,7 +332,7 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 		if (res.outcome[0] && r->job.dossier_id && frequence_used_up(db, r)) {
 			/* The tries are used up: the error state, from which the user resends. */
 			st->failures++;
-			ok = job_finish(db, r, NULL, res.outcome, m, st, err);
+			job_finish(l, r, NULL, res.outcome, m);
 			break;
 		}
 		ok = job_reschedule(db, r, true, m, NULL, &used_up, err);
@@ -253,7 +342,7 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 	case CONNECTOR_FAIL:
 		st->failures++;
 		if (res.outcome[0] && r->job.dossier_id)
-			ok = job_finish(db, r, NULL, res.outcome, m, st, err);
+			job_finish(l, r, NULL, res.outcome, m);
 		else
 			ok = job_reschedule(db, r, true, m, "erreur", NULL, err);
 		break;
@@ -263,13 +352,14 @@ run_connector(struct db *db, const struct job_row *r, struct daemon_stats *st, s
 }
 
 static bool
-run_job(struct db *db, const struct job_row *r, struct daemon_stats *st, struct err *err)
+run_job(struct db *db, const struct job_row *r, struct finish_lot *l, struct daemon_stats *st,
+	struct err *err)
 {
 	st->runs++;
 	log_debug("job %lld : %s sur le dossier %lld", (long long)r->job.id, r->job.action,
 		  (long long)r->job.dossier_id);
 	if (r->famille[0])
-		return run_connector(db, r, st, err);
+		return run_connector(db, r, l, st, err);
 	if (!r->job.dossier_id) { /* nothing to run */
 		char id[32];
 		lltext(id, sizeof id, r->job.id);
@@ -277,12 +367,15 @@ run_job(struct db *db, const struct job_row *r, struct daemon_stats *st, struct 
 		return db_exec(db, "DELETE FROM liasse.job WHERE id = $1", 1, p, err);
 	}
 	st->done++;
-	return job_finish(db, r, r->job.action, NULL, NULL, st, err);
+	job_finish(l, r, r->job.action, NULL, NULL);
+	return true;
 }
 
-/* Claims up to BATCH jobs; returns how many were run, -1 on error. */
+/* Claims up to BATCH jobs, runs them, applies their results (together,
+ * see finish_flush); returns how many were run, -1 on error. */
 static int
-claim_and_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *st, struct err *err)
+claim_and_run(struct db *db, const struct daemon_opts *o, struct finish_lot *l, struct daemon_stats *st,
+	      struct err *err)
 {
 	char lease[16], batch[16];
 	snprintf(lease, sizeof lease, "%d", o->lease);
@@ -324,14 +417,21 @@ claim_and_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *s
 			db_exec(db, "SELECT liasse.job_release($1, $2, now(), false, NULL)", 2, q, err);
 			continue;
 		}
-		if (!run_job(db, r, st, err)) {
+		/* A slow job's result does not wait for the rest of the lot. */
+		if (l->n && ms_since(&l->first) >= FINISH_LOT_MS && !finish_flush(db, l, st, err)) {
+			free(rows);
+			return -1;
+		}
+		if (!run_job(db, r, l, st, err)) {
+			struct err ferr = { 0 };
+			finish_flush(db, l, st, &ferr); /* what was done before stays done */
 			free(rows);
 			return -1;
 		}
 		done++;
 	}
 	free(rows);
-	return done;
+	return finish_flush(db, l, st, err) ? done : -1;
 }
 
 /* Sleeps until a NOTIFY, the next due job, IDLE seconds or a signal. */
@@ -389,19 +489,30 @@ daemon_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *st, 
 	    !db_exec(db, "LISTEN liasse_job", 0, NULL, err))
 		return false;
 	log_info("démon %s démarré (bail %d s)", daemon_id(), o->lease);
+	struct finish_lot lot = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, NULL, 0, 0, { 0, 0 } };
+	int n = 0;
 	while (!(o->stop && *o->stop)) {
 		if (o->max_jobs && st->runs >= o->max_jobs)
 			break;
-		int n = claim_and_run(db, o, st, err);
+		n = claim_and_run(db, o, &lot, st, err);
 		if (n < 0)
-			return false;
+			break;
 		if (n > 0)
 			continue;
 		if (o->once)
 			break;
-		if (!wait_for_work(db, o, err))
-			return false;
+		if (!wait_for_work(db, o, err)) {
+			n = -1;
+			break;
+		}
 	}
+	sb_free(&lot.ids);
+	sb_free(&lot.actions);
+	sb_free(&lot.outcomes);
+	sb_free(&lot.messages);
+	free(lot.job);
+	if (n < 0)
+		return false;
 	log_info("démon %s arrêté : %ld travaux, %ld actions, %ld attentes, %ld reprises, %ld erreurs",
 		 daemon_id(), st->runs, st->done, st->waits, st->retries, st->failures);
 	return true;

@@ -1,10 +1,11 @@
 /* The daemon: runs the jobs of table job (core/sql/010_daemon.sql).
  *
- * A job is claimed with job_claim() (FOR UPDATE SKIP LOCKED, a lease of
- * LEASE seconds, verrous respected), run, then either applied (the job's
- * action and the connector's outcome, and the job's removal, in one
- * transaction) or released with its next try computed from the frequency
- * rule. A daemon killed at any instant leaves its jobs locked until their
+ * Jobs are claimed BATCH at a time with job_claim() (FOR UPDATE SKIP
+ * LOCKED, a lease of LEASE seconds, verrous respected), run, then either
+ * applied (the job's action and the connector's outcome, and the job's
+ * removal, in one transaction per job; the results of a lot go to the
+ * database together, job_finish_lot) or released with their next try
+ * computed from the frequency rule. A daemon killed at any instant leaves its jobs locked until their
  * lease ends; another daemon then takes them again, and connectors
  * reconcile what a previous run left (intent recorded before a request).
  * Any number of daemons may run at once, on any machines.

@@ -182,3 +182,37 @@ sleep 2.1
 D --once >/dev/null
 is "$(sql -c "SELECT count(*) FILTER (WHERE etat = 'send-tdt') || '|' || count(*) FILTER (WHERE etat = 'verif-tdt')
 	FROM liasse.dossier_etat WHERE dossier_id = $id6")" "1|1" "bail expiré : repris par un autre démon, transmis une fois, rien de perdu"
+
+# Action entries kept per type version (core/sql/130_throughput.sql), read
+# by the daemon's transitions: filled when a version is stored, and the
+# same as the definition's for every version and action.
+sql -c "SELECT liasse.type_register('essai-debit', 'essai', '{\"name\": \"Essai\", \"fields\": [], \"states\": [],
+	\"actions\": [{\"id\": \"envoi\", \"connector\": \"TdT\", \"from\": [\"creation\"]}]}')" >/dev/null
+is "$(sql -c "SELECT string_agg(action || ':' || coalesce(connector, '-'), ',' ORDER BY action)
+	FROM liasse.dossier_type_action WHERE type = 'essai-debit'")" \
+	"creation:-,envoi:TdT,fatal-error:-,modification:-,supression:-" "actions d'une version enregistrée, avec leur famille de connecteur"
+is "$(sql -c "WITH d AS (SELECT v.type, v.version, x.id AS action, e.n, e.entry
+		FROM liasse.dossier_type_version v,
+		     (SELECT DISTINCT a->>'id' FROM liasse.dossier_type_version w, jsonb_array_elements(w.definition->'actions') a
+		      UNION SELECT unnest(ARRAY['creation', 'modification', 'supression', 'fatal-error'])) x(id),
+		     liasse.def_action_entries(v.definition, x.id) WITH ORDINALITY e(entry, n))
+	SELECT count(*) FROM ((SELECT type, version, action, n, entry FROM liasse.dossier_type_action EXCEPT SELECT * FROM d)
+		UNION ALL (SELECT * FROM d EXCEPT SELECT type, version, action, n, entry FROM liasse.dossier_type_action)) x")" \
+	0 "entrées d'actions gardées = celles des définitions, pour chaque version"
+
+# Results applied together (job_finish_lot): each job in a transaction of
+# its own, a refused one (its dossier moved meanwhile) rolls back nothing
+# of the others, a job whose lease another daemon holds is left alone.
+ida=$(new_pes "$ENT_A"); idb=$(new_pes "$ENT_A"); idc=$(new_pes "$ENT_A")
+sql -c "UPDATE liasse.job SET locked_by = CASE WHEN dossier_id = $idc THEN 'autre' ELSE 'essai-lot' END,
+	locked_until = now() + interval '1 minute' WHERE dossier_id IN ($ida, $idb, $idc)" >/dev/null
+sql -c "UPDATE liasse.dossier SET etat = 'creation' WHERE id = $idb" >/dev/null
+jobs=$(sql -c "SELECT string_agg(id::text, ',' ORDER BY dossier_id) FROM liasse.job WHERE dossier_id IN ($ida, $idb, $idc)")
+is "$(sql -c "CALL liasse.job_finish_lot('essai-lot', '{$jobs}', '{send-tdt,send-tdt,send-tdt}', '{NULL,NULL,NULL}',
+	'{\"un \\\"message\\\", avec virgule\",NULL,NULL}')")" "{ok,erreur,perdu}" "lot : appliqué, refusé, bail perdu"
+is "$(etat "$ida")|$(etat "$idb")|$(etat "$idc")" "send-tdt|creation|orientation" \
+	"lot : le refus du deuxième n'annule pas le premier"
+is "$(sql -c "SELECT message FROM liasse.dossier_etat WHERE dossier_id = $ida AND etat = 'send-tdt'")" \
+	'un "message", avec virgule' "lot : message transmis tel quel"
+is "$(sql -c "SELECT etat || '|' || (locked_by IS NULL)::text FROM liasse.job WHERE dossier_id = $idb")" "erreur|true" \
+	"lot : le travail refusé est en erreur, libéré"
