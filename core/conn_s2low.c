@@ -1030,6 +1030,48 @@ helios_verif(struct connector_ctx *ctx, struct s2 *s, struct connector_result *r
 	return ok;
 }
 
+/* ---- Items fetched by a connector-level job (PES Retour, documents of
+ *      the préfecture): stored once, in one transaction ---------------- */
+
+/* Begins the transaction storing item ID of the connector; *KNOWN when
+ * the row of the item in table TABLE (column COL) exists already (locked,
+ * then the transaction is over). */
+static bool
+recu_begin(struct connector_ctx *ctx, const char *table, const char *col, const char *id, bool *known,
+	   struct err *err)
+{
+	char cid[24], sql[200];
+	snprintf(cid, sizeof cid, "%lld", (long long)ctx->config->id);
+	snprintf(sql, sizeof sql, "SELECT 1 FROM liasse.%s WHERE connecteur_id = $1 AND %s = $2 FOR UPDATE",
+		 table, col);
+	const char *q[] = { cid, id };
+	*known = false;
+	if (!db_begin(ctx->db, err))
+		return false;
+	PGresult *r = db_query(ctx->db, sql, 2, q, err);
+	if (!r) {
+		db_rollback(ctx->db);
+		return false;
+	}
+	*known = PQntuples(r) > 0;
+	PQclear(r);
+	if (*known)
+		db_rollback(ctx->db);
+	return true;
+}
+
+/* Ends it: commits when OK, rolls back otherwise; *CREATED. */
+static bool
+recu_end(struct connector_ctx *ctx, bool ok, bool *created, struct err *err)
+{
+	if (ok)
+		ok = db_commit(ctx->db, err);
+	else
+		db_rollback(ctx->db);
+	*created = ok;
+	return ok;
+}
+
 /* ---- PES Retour (connector-level job recup-pes-retour) ---------------- */
 
 /* Stores retour RID (bytes in FILE, name NOM) as a helios-pes-retour
@@ -1042,25 +1084,12 @@ pes_retour_store(struct connector_ctx *ctx, const char *rid, const char *nom, co
 	char cid[24], did[24];
 	snprintf(cid, sizeof cid, "%lld", (long long)ctx->config->id);
 	int64_t entite = ctx->job->entite_id ? ctx->job->entite_id : ctx->config->entite_id;
-	const char *q[] = { cid, rid };
+	bool known;
 	*created = false;
-	if (!db_begin(ctx->db, err))
-		return false;
-	bool ok;
-	PGresult *r = db_query(ctx->db, "SELECT 1 FROM liasse.pes_retour_recu "
-			       "WHERE connecteur_id = $1 AND id_retour = $2 FOR UPDATE", 2, q, err);
-	if (!r) {
-		db_rollback(ctx->db);
-		return false;
-	}
-	bool known = PQntuples(r) > 0;
-	PQclear(r);
-	if (known) {
-		db_rollback(ctx->db);
-		return true;
-	}
+	if (!recu_begin(ctx, "pes_retour_recu", "id_retour", rid, &known, err) || known)
+		return known;
 	int64_t id = 0;
-	ok = dossier_create(ctx->db, entite, "helios-pes-retour", nom, &id, err);
+	bool ok = dossier_create(ctx->db, entite, "helios-pes-retour", nom, &id, err);
 	if (ok) {
 		snprintf(did, sizeof did, "%lld", (long long)id);
 		const char *p[] = { cid, rid, did };
@@ -1080,12 +1109,7 @@ pes_retour_store(struct connector_ctx *ctx, const char *rid, const char *nom, co
 	struct dossier_attach_result ar;
 	if (ok)
 		ok = dossier_attach_in_tx(ctx->db, id, -1, "fichier_pes", file, nom, &ar, err);
-	if (ok)
-		ok = db_commit(ctx->db, err);
-	else
-		db_rollback(ctx->db);
-	*created = ok;
-	return ok;
+	return recu_end(ctx, ok, created, err);
 }
 
 static bool
@@ -1184,6 +1208,285 @@ pes_retour_fetch(struct connector_ctx *ctx, struct s2 *s, struct connector_resul
 	return ok;
 }
 
+/* ---- Documents of the préfecture (connector-level job
+ *      recup-reponse-prefecture) ---------------------------------------- */
+
+/* One entry of list_document_prefecture.php. */
+struct doc_pref {
+	char id[32];
+	int type; /* 2 courrier simple, 3 pièces complémentaires, 4 observations, 5 déféré */
+	char related[32];
+	char number[64];
+	char unique_id[128];
+	char status[16];
+};
+
+static const char *
+doc_pref_label(int type)
+{
+	switch (type) {
+	case 2:
+		return _("Courrier simple");
+	case 3:
+		return _("Demande de pièces complémentaires");
+	case 4:
+		return _("Lettre d'observations");
+	case 5:
+		return _("Déféré au tribunal administratif");
+	}
+	return _("Document de la préfecture");
+}
+
+static void
+json_str(json_object *o, const char *key, char *out, size_t n)
+{
+	json_object *v;
+	out[0] = 0;
+	if (json_object_object_get_ex(o, key, &v) && !json_object_is_type(v, json_type_null))
+		str_copy(out, n, json_object_get_string(v));
+}
+
+/* The liasse dossier of the acte of transaction RELATED on ENTITE (0 if
+ * none) and whether its type version has the field of the préfecture's
+ * documents. */
+static bool
+doc_pref_acte(struct db *db, int64_t entite, const char *related, int64_t *acte, bool *field,
+	      struct err *err)
+{
+	char e[24];
+	snprintf(e, sizeof e, "%lld", (long long)entite);
+	const char *p[] = { e, related };
+	PGresult *r = db_query(db, "SELECT d.id, liasse.def_field(liasse.type_def(d.type, d.type_version), "
+			       "'reponse_prefecture_file') IS NOT NULL FROM liasse.dossier d "
+			       "JOIN liasse.dossier_valeur v ON v.dossier_id = d.id "
+			       "AND v.champ = 'tedetis_transaction_id' AND v.valeur = $2 "
+			       "WHERE d.type = 'actes-generique' AND d.entite_id = $1 ORDER BY d.id LIMIT 1",
+			       2, p, err);
+	if (!r)
+		return false;
+	*acte = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	*field = PQntuples(r) && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	PQclear(r);
+	return true;
+}
+
+/* Stores document D (envelope in FILE, NAME) in one transaction: a dossier
+ * actes-reponse-prefecture on the job's entity, the envelope attached to
+ * the acte's own dossier too when liasse sent it, and the row of
+ * reponse_prefecture_recue. A document already stored is skipped
+ * (*CREATED = false). */
+static bool
+doc_pref_store(struct connector_ctx *ctx, const struct doc_pref *d, const char *file, const char *name,
+	       bool *created, struct err *err)
+{
+	char cid[24], did[24], aid[24] = "", type[8], today[16], titre[300];
+	snprintf(cid, sizeof cid, "%lld", (long long)ctx->config->id);
+	snprintf(type, sizeof type, "%d", d->type);
+	int64_t entite = ctx->job->entite_id ? ctx->job->entite_id : ctx->config->entite_id;
+	bool known;
+	*created = false;
+	if (!recu_begin(ctx, "reponse_prefecture_recue", "id_document", d->id, &known, err) || known)
+		return known;
+	int64_t acte = 0, id = 0;
+	bool field = false;
+	bool ok = doc_pref_acte(ctx->db, entite, d->related, &acte, &field, err);
+	if (acte)
+		snprintf(aid, sizeof aid, "%lld", (long long)acte);
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	snprintf(titre, sizeof titre, _("%s — acte %s"), doc_pref_label(d->type), d->number[0] ? d->number : "?");
+	if (ok)
+		ok = dossier_create(ctx->db, entite, "actes-reponse-prefecture", titre, &id, err);
+	if (ok) {
+		const char *champs[] = { "type_reponse", "numero_acte", "acte_unique_id", "acte_dossier",
+					 "date_reception", "transaction_id", "related_transaction_id", "statut_tdt" };
+		const char *valeurs[] = { type, d->number, d->unique_id, aid, today, d->id, d->related, d->status };
+		ok = dossier_set(ctx->db, id, -1, 8, champs, valeurs, NULL, err);
+	}
+	struct dossier_attach_result ar;
+	if (ok)
+		ok = dossier_attach_in_tx(ctx->db, id, -1, "reponse_prefecture_file", file, name, &ar, err);
+	if (ok && acte && field) {
+		const char *champs[] = { "has_reponse_prefecture" };
+		const char *valeurs[] = { "on" };
+		ok = dossier_set(ctx->db, acte, -1, 1, champs, valeurs, NULL, err) &&
+		     dossier_attach_in_tx(ctx->db, acte, -1, "reponse_prefecture_file", file, name, &ar, err);
+	}
+	if (ok) {
+		snprintf(did, sizeof did, "%lld", (long long)id);
+		const char *p[] = { cid, d->id, did, acte ? aid : NULL };
+		ok = db_exec(ctx->db, "INSERT INTO liasse.reponse_prefecture_recue "
+			     "(connecteur_id, id_document, dossier_id, acte_dossier_id) VALUES ($1, $2, $3, $4)",
+			     4, p, err);
+	}
+	return recu_end(ctx, ok, created, err);
+}
+
+/* Downloads the envelope of document ID: actes_transac_get_document.php
+ * answers with a redirect to actes_download_file.php?env=N, followed here
+ * only to that script on the same server (other redirects are S2LOW's
+ * way of refusing). 0 ok (R holds the .tar.gz), 1 refused (MSG), -1
+ * transport error (err). */
+static int
+doc_pref_download(struct s2 *s, const char *id, struct http_response *r, char *msg, size_t msglen,
+		  struct err *err)
+{
+	static const char env[] = "/modules/actes/actes_download_file.php?env=";
+	char path[sizeof r->location];
+	const char *rest;
+	snprintf(path, sizeof path, "/modules/actes/actes_transac_get_document.php?id=%s", id);
+	if (!s2_call(s, path, NULL, 0, r, err))
+		return -1;
+	if (r->status == 200) {
+		if (s2_okko(r, &rest, msg, msglen) != 0)
+			snprintf(msg, msglen, _("S²LOW n'a pas envoyé le document."));
+		http_response_free(r);
+		return 1;
+	}
+	const char *loc = r->location;
+	size_t nb = strlen(s->base);
+	if (strncmp(loc, s->base, nb) == 0 && loc[nb] == '/')
+		loc += nb;
+	if (r->status < 300 || r->status >= 400 || strncmp(loc, env, sizeof env - 1) != 0 ||
+	    strspn(loc + sizeof env - 1, "0123456789") != strlen(loc + sizeof env - 1)) {
+		s2_okko(r, &rest, msg, msglen);
+		http_response_free(r);
+		return 1;
+	}
+	str_copy(path, sizeof path, loc);
+	http_response_free(r);
+	if (!s2_call(s, path, NULL, 0, r, err))
+		return -1;
+	if (r->status != 200 || r->body.len < 2 || (unsigned char)r->body.data[0] != 0x1f ||
+	    (unsigned char)r->body.data[1] != 0x8b) {
+		if (r->status >= 300 && r->status < 400)
+			snprintf(msg, msglen, _("S²LOW a refusé le téléchargement (redirection vers « %s »)."),
+				 cut_text(r->location));
+		else
+			snprintf(msg, msglen, _("S²LOW n'a pas envoyé l'enveloppe du document (HTTP %ld)."),
+				 r->status);
+		http_response_free(r);
+		return 1;
+	}
+	return 0;
+}
+
+/* Marks document ID read; false + MSG when S2LOW did not say ok. */
+static int
+doc_pref_mark_read(struct s2 *s, const char *id, char *msg, size_t msglen, struct err *err)
+{
+	char path[300];
+	struct http_response r;
+	snprintf(path, sizeof path, "/modules/actes/api/document_prefecture_mark_as_read.php?transaction_id=%s", id);
+	if (!s2_call(s, path, NULL, 0, &r, err))
+		return -1;
+	json_object *j = r.status == 200 ? json_tokener_parse(r.body.data) : NULL, *v;
+	bool done = j && json_object_object_get_ex(j, "result", &v) &&
+		    strcmp(json_object_get_string(v), "ok") == 0;
+	json_object_put(j);
+	http_response_free(&r);
+	if (!done)
+		snprintf(msg, msglen, _("S²LOW n'a pas marqué lu le document %s de la préfecture."), id);
+	return done ? 0 : 1;
+}
+
+static bool
+doc_pref_fetch(struct connector_ctx *ctx, struct s2 *s, struct connector_result *res, struct err *err)
+{
+	struct http_response r;
+	char msg[600];
+	const char *rest;
+	if (!s2_call(s, "/modules/actes/api/list_document_prefecture.php", NULL, 0, &r, err)) {
+		connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", err->msg);
+		err_clear(err);
+		return true;
+	}
+	json_object *list = r.status == 200 ? json_tokener_parse(r.body.data) : NULL;
+	if (!list || !json_object_is_type(list, json_type_array)) {
+		if (s2_okko(&r, &rest, msg, sizeof msg) == 1)
+			snprintf(msg, sizeof msg, _("réponse inattendue"));
+		connector_result_set(res, CONNECTOR_RETRY, NULL,
+				     _("Liste des documents de la préfecture refusée par S²LOW : %s"), msg);
+		json_object_put(list);
+		http_response_free(&r);
+		return true;
+	}
+	http_response_free(&r);
+	struct tmp t;
+	if (!tmp_open(&t, err)) {
+		json_object_put(list);
+		return false;
+	}
+	int n_seen = 0, n_new = 0;
+	bool ok = true, failed = false;
+	size_t n = json_object_array_length(list);
+	for (size_t i = 0; i < n && ok && !failed; i++) {
+		json_object *o = json_object_array_get_idx(list, i);
+		struct doc_pref d;
+		char type[16], file[300], name[200];
+		json_str(o, "id", d.id, sizeof d.id);
+		json_str(o, "type", type, sizeof type);
+		json_str(o, "related_transaction_id", d.related, sizeof d.related);
+		json_str(o, "number", d.number, sizeof d.number);
+		json_str(o, "unique_id", d.unique_id, sizeof d.unique_id);
+		json_str(o, "last_status_id", d.status, sizeof d.status);
+		d.type = atoi(type);
+		if (!d.id[0] || strspn(d.id, "0123456789") != strlen(d.id) || d.type < 2 || d.type > 5) {
+			log_warn("s2low: document de la préfecture ignoré (id « %s », type « %s »)", d.id, type);
+			continue;
+		}
+		n_seen++;
+		struct http_response g;
+		int k = doc_pref_download(s, d.id, &g, msg, sizeof msg, err);
+		if (k < 0) {
+			connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", err->msg);
+			err_clear(err);
+			failed = true;
+			continue;
+		}
+		if (k > 0) {
+			connector_result_set(res, CONNECTOR_RETRY, NULL,
+					     _("Récupération du document %s de la préfecture impossible : %s"), d.id, msg);
+			failed = true;
+			continue;
+		}
+		bool created = false;
+		snprintf(name, sizeof name, "%s-%d.tar.gz", d.unique_id[0] ? d.unique_id : d.id, d.type);
+		for (char *c = name; *c; c++)
+			if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20)
+				*c = '_';
+		tmp_path(&t, file, sizeof file);
+		ok = write_file(file, g.body.data, g.body.len, err) &&
+		     doc_pref_store(ctx, &d, file, name, &created, err);
+		http_response_free(&g);
+		if (ok && created)
+			n_new++;
+		if (ok) {
+			/* Stored (now or before): S2LOW may forget it. */
+			k = doc_pref_mark_read(s, d.id, msg, sizeof msg, err);
+			if (k != 0) {
+				connector_result_set(res, CONNECTOR_RETRY, NULL, "%s", k < 0 ? err->msg : msg);
+				err_clear(err);
+				failed = true;
+			}
+		} else if (err->code != ERR_DB_CONNECT) {
+			connector_result_set(res, CONNECTOR_RETRY, NULL,
+					     _("Document %s de la préfecture non enregistré : %s"), d.id, err->msg);
+			err_clear(err);
+			ok = true;
+			failed = true;
+		}
+	}
+	tmp_close(&t);
+	json_object_put(list);
+	if (ok && !failed)
+		connector_result_set(res, CONNECTOR_DONE, NULL,
+				     _("%d document(s) de la préfecture reçu(s), %d nouveau(x)."), n_seen, n_new);
+	return ok;
+}
+
 static bool
 s2low_run(struct connector_ctx *ctx, struct connector_result *res, struct err *err)
 {
@@ -1200,6 +1503,8 @@ s2low_run(struct connector_ctx *ctx, struct connector_result *res, struct err *e
 	bool ok;
 	if (!ctx->job->dossier_id && strcmp(a, "recup-pes-retour") == 0)
 		ok = pes_retour_fetch(ctx, &s, res, err);
+	else if (!ctx->job->dossier_id && strcmp(a, "recup-reponse-prefecture") == 0)
+		ok = doc_pref_fetch(ctx, &s, res, err);
 	else if (strcmp(a, "send-tdt") == 0 || strcmp(a, "teletransmission-tdt") == 0)
 		ok = helios ? helios_send(ctx, &s, res, err) : actes_send(ctx, &s, res, err);
 	else if (strcmp(a, "verif-tdt") == 0)

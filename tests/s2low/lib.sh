@@ -54,3 +54,26 @@ s2low_stop() { [ -n "${S2LOW_PID:-}" ] && kill "$S2LOW_PID" 2>/dev/null; wait "$
 s2low_ctl() {
 	curl -sS --cacert "$1/ca.pem" --cert "$1/client.pem" --key "$1/client.key" "$S2LOW_URL$2"
 }
+
+# s2low_connecteur ENTITE DIR: a S2LOW connector of ENTITE for the double
+# (certificate and key of DIR), its id on stdout. Needs DB and S2LOW_URL.
+s2low_connecteur() {
+	local C="$LIASSE --db dbname=$DB connecteur" c
+	c=$($C create --entite "$1" --type s2low "S2LOW") &&
+	$C set "$c" url "$S2LOW_URL" && $C set "$c" ca --fichier "$2/ca.pem" &&
+	$C set "$c" certificat --fichier "$2/client.pem" && $C set "$c" cle --fichier "$2/client.key" &&
+	echo "$c"
+}
+
+# s2low_acte ROLE ENTITE NUMBER TITRE PDF: an actes-generique dossier of
+# ENTITE ready to be transmitted (numbered NUMBER, PDF as acte), created by
+# ROLE and oriented; its id on stdout.
+s2low_acte() {
+	local id L="$LIASSE --db dbname=$DB"
+	id=$(PGUSER=$1 $L dossier create --entite "$2" --type actes-generique --titre "$4") &&
+	PGUSER=$1 $L dossier set "$id" acte_nature=1 "numero_de_lacte=$3" classification=1.1 type_acte=99_DE \
+		>/dev/null &&
+	PGUSER=$1 $L dossier attach "$id" arrete "$5" >/dev/null &&
+	PGUSER=$1 $L dossier action "$id" orientation >/dev/null &&
+	echo "$id"
+}

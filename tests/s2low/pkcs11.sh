@@ -34,7 +34,7 @@ rm -f "$H/client8.key"
 
 s2low_start "$PKI" --auto --auto-fast || { fail "démarrage du double S2LOW"; exit 1; }
 trap s2low_stop EXIT
-dossier_setup s2k || { fail "préparation"; exit 1; }
+dossier_setup s2tok || { fail "préparation"; exit 1; }
 C() { "$LIASSE" --db "dbname=$DB" connecteur "$@"; }
 D() { "$LIASSE" --db "dbname=$DB" daemon --once 2>&1; }
 val() { sql -c "SELECT valeur FROM liasse.dossier_valeur WHERE dossier_id = $1 AND champ = '$2'"; }
@@ -66,10 +66,7 @@ C set "$c" certificat --vide
 C associate --entite "$ENT_A" --type-dossier actes-generique --famille TdT "$c" || fail "association"
 sql -c "INSERT INTO liasse.frequence (connecteur_id, expression) VALUES ($c, '1s')" >/dev/null
 printf '%%PDF-1.4\n%% acte\n%%%%EOF\n' >"$TEST_TMP/acte.pdf"
-a=$(L "$UA" dossier create --entite "$ENT_A" --type actes-generique --titre "Acte par jeton") &&
-L "$UA" dossier set "$a" acte_nature=1 numero_de_lacte=JETON_01 classification=1.1 type_acte=99_DE >/dev/null &&
-L "$UA" dossier attach "$a" arrete "$TEST_TMP/acte.pdf" >/dev/null &&
-L "$UA" dossier action "$a" orientation >/dev/null || fail "dossier acte"
+a=$(s2low_acte "$UA" "$ENT_A" JETON_01 "Acte par jeton" "$TEST_TMP/acte.pdf") || fail "dossier acte"
 log=$(D)
 is "$(sql -c "SELECT etat FROM liasse.dossier WHERE id = $a")" "send-tdt" "acte transmis à S2LOW avec la clé du jeton"
 like "$(val "$a" tedetis_transaction_id)" '^[0-9]+$' "transaction S2LOW enregistrée"
@@ -81,10 +78,7 @@ out=$(C test "$c" 2>&1); rc=$?
 is "$rc" 1 "mauvais code PIN : échec"
 like "$out" "Clé du jeton PKCS#11 inaccessible : code PIN incorrect" "mauvais code PIN : message en français"
 unlike "$out" "000000" "le code PIN n'est pas affiché"
-a2=$(L "$UA" dossier create --entite "$ENT_A" --type actes-generique --titre "Acte PIN faux") &&
-L "$UA" dossier set "$a2" acte_nature=1 numero_de_lacte=JETON_02 classification=1.1 type_acte=99_DE >/dev/null &&
-L "$UA" dossier attach "$a2" arrete "$TEST_TMP/acte.pdf" >/dev/null &&
-L "$UA" dossier action "$a2" orientation >/dev/null || fail "dossier acte 2"
+a2=$(s2low_acte "$UA" "$ENT_A" JETON_02 "Acte PIN faux" "$TEST_TMP/acte.pdf") || fail "dossier acte 2"
 log=$(D)
 like "$(sql -c "SELECT last_message FROM liasse.job WHERE dossier_id = $a2")" "code PIN incorrect" \
 	"transmission avec un mauvais code PIN : message sur le travail"

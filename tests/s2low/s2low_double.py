@@ -11,7 +11,9 @@ regex and its uniqueness per authority, typology presence and format,
 file type sniffing, the status machine 17 -> 1 -> 2 -> 3 -> 4 (ARActe
 inline), -1, 0 by cancellation, the files list, redirects as errors on
 downloads, the Helios XML replies, duplicate PES refused (SHA-1), the
-acquit-missing quirk (4/6/8 reported as 3), 150 MiB / 128 MiB limits.
+acquit-missing quirk (4/6/8 reported as 3), 150 MiB / 128 MiB limits,
+the documents of the préfecture (list of unread ones, download through
+actes_transac_get_document.php's redirect to the envelope, mark as read).
 
 State changes are driven through a test-only channel under /_test/
 (advance a transaction, automatic progression, failures, statistics),
@@ -67,6 +69,8 @@ class State:
         self.helios_sha1 = set()
         self.nomfic = set()
         self.retours = {}    # id -> dict(nom, data, lu)
+        self.envelopes = {}  # envelope id -> .tar.gz bytes
+        self.doc_list_ko = ''  # list_document_prefecture answers KO with it
         self.auto = args.auto
         self.fail = []       # pending failure modes
         self.stats = {'actes_crees': 0, 'actes_doublons_refuses': 0, 'helios_crees': 0,
@@ -83,7 +87,8 @@ class State:
 
     # --state FILE: the transactions survive a restart (the demo stops and
     # starts the double with liasse demo, a real S2LOW keeps them).
-    KEPT = ('next_id', 'actes', 'files', 'helios', 'helios_sha1', 'nomfic', 'retours', 'stats')
+    KEPT = ('next_id', 'actes', 'files', 'helios', 'helios_sha1', 'nomfic', 'retours', 'stats',
+            'envelopes')
 
     def load(self, path):
         import os
@@ -250,6 +255,9 @@ class Handler(BaseHTTPRequestHandler):
             '/modules/actes/actes_transac_cancel.php': self.actes_cancel,
             '/modules/actes/actes_classification_fetch.php': self.classification,
             '/modules/actes/api/list_actes.php': self.list_actes,
+            '/modules/actes/api/list_document_prefecture.php': self.list_document_prefecture,
+            '/modules/actes/actes_transac_get_document.php': self.actes_get_document,
+            '/modules/actes/api/document_prefecture_mark_as_read.php': self.document_mark_as_read,
             '/modules/helios/api/helios_importer_fichier.php': self.helios_post,
             '/modules/helios/api/helios_transac_get_status.php': self.helios_status,
             '/modules/helios/helios_download_acquit.php': self.helios_acquit,
@@ -283,6 +291,9 @@ class Handler(BaseHTTPRequestHandler):
                                for k, v in st.helios.items()}
                 s['retours'] = {str(k): {'nom': v['nom'], 'lu': v['lu'], 'ko': v.get('ko', '')}
                                 for k, v in st.retours.items()}
+                s['documents'] = {str(k): {'type': v['type'], 'status': v['status'], 'related': v['related'],
+                                           'lu': v.get('lu', False)}
+                                  for k, v in st.actes.items() if v['type'] in (2, 3, 4, 5)}
                 return self.send(200, json.dumps(s), 'application/json')
             if what == 'advance':
                 tid = int(q['transaction'])
@@ -309,20 +320,41 @@ class Handler(BaseHTTPRequestHandler):
                 rid = st.new_id()
                 st.retours[rid] = {'nom': q['nom'], 'data': open(q['fichier'], 'rb').read(), 'lu': False}
                 return self.send(200, str(rid))
-            if what == 'retour_ko':
-                r = st.retours.get(int(q['id']))
-                if r is None:
+            if what in ('retour_ko', 'unread', 'document_ko', 'document_unread'):
+                # A PES Retour or a document of the préfecture answering KO
+                # (message= ; empty: no longer), or listed unread again.
+                table = st.retours if what in ('retour_ko', 'unread') else st.actes
+                x = table.get(int(q['id']))
+                if x is None:
                     return self.send(404, 'inconnu')
-                r['ko'] = q.get('message', 'Erreur interne.')
+                if what.endswith('_ko'):
+                    x['ko'] = q.get('message', 'Erreur interne.')
+                else:
+                    x['lu'] = False
+                return self.send(200, 'ok')
+            if what == 'document':
+                # A document of the préfecture about acte RELATED (type 2
+                # courrier simple, 3 demande de pièces complémentaires, 4
+                # lettre d'observations, 5 déféré): its envelope holds the
+                # ACTES message and the letter FICHIER (a PDF).
+                related = int(q['related'])
+                a = st.actes.get(related)
+                if a is None:
+                    return self.send(404, 'inconnu')
+                typ = int(q.get('type', '2'))
+                did, eid = st.new_id(), st.new_id()
+                st.envelopes[eid] = self.envelope(a, typ, open(q['fichier'], 'rb').read())
+                # 21 "Document reçu (pas d'AR)": courrier simple or déféré.
+                st.actes[did] = {'type': typ, 'number': a['number'], 'related': related,
+                                 'status': 21 if typ in (2, 5) else 7, 'files': [], 'message': '',
+                                 'date': a['date'], 'nature': a['nature'], 'subject': a['subject'],
+                                 'envelope': eid, 'lu': False}
+                return self.send(200, str(did))
+            if what == 'document_list_ko':
+                st.doc_list_ko = q.get('message', '')
                 return self.send(200, 'ok')
             if what == 'mark_slow':
                 st.mark_slow = q.get('on', '1') == '1'
-                return self.send(200, 'ok')
-            if what == 'unread':
-                r = st.retours.get(int(q['id']))
-                if r is None:
-                    return self.send(404, 'inconnu')
-                r['lu'] = False
                 return self.send(200, 'ok')
         return self.send(404, 'inconnu')
 
@@ -461,6 +493,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def actes_download(self, q, f, files, raw, login):
         st = self.server.state
+        if 'env' in q:
+            env = st.envelopes.get(int(q['env'] or 0))
+            if env is None:
+                return self.redirect()
+            return self.send(200, env, 'application/x-gzip',
+                             {'Content-Disposition': 'attachment; filename="enveloppe-%s.tar.gz"' % q['env']})
         x = st.files.get(int(q.get('file', '0') or 0))
         if x is None:
             return self.redirect()
@@ -513,6 +551,76 @@ class Handler(BaseHTTPRequestHandler):
                     for k, v in sorted(st.actes.items()) if status == '' or str(v['status']) == status]
         self.send(200, json.dumps({'status_id': status, 'authority_id': 1, 'offset': off, 'limit': lim,
                                    'transactions': rows[off:off + lim]}), 'application/json')
+
+    # ---- documents of the préfecture ------------------------------------
+    def idacte(self, t):
+        return '034-000000000-%s-%s-%s' % (t['date'].replace('-', ''), t['number'],
+                                           NATURE_ABBR.get(t.get('nature', 1), 'DE'))
+
+    def envelope(self, acte, typ, pdf):
+        """The received envelope as S2LOW keeps it: a .tar.gz of the ACTES
+        message (XML, ISO-8859-1) and the letter, named after the acte
+        with the message code T-M (2-1 courrier simple, 3-1 demande de
+        pièces, 4-1 lettre d'observations, 5-1 déféré)."""
+        import io
+        import tarfile
+        root = {2: 'CourrierSimple', 3: 'DemandePieceComplementaire', 4: 'LettreObservations',
+                5: 'DefereTA'}[typ]
+        base = '%s-%d-1' % (self.idacte(acte), typ)
+        xml = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<actes:%s '
+               'xmlns:actes="http://www.interieur.gouv.fr/ACTES#v1.1-20040216" actes:IDActe="%s" '
+               'actes:DateCourrier="%s"><actes:Document><actes:NomFichier>%s_1.pdf</actes:NomFichier>'
+               '</actes:Document></actes:%s>\n' % (root, self.idacte(acte), time.strftime('%Y-%m-%d'),
+                                                   base, root)).encode('latin-1')
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode='w:gz', compresslevel=9) as tar:
+            for name, data in ((base + '_0.xml', xml), (base + '_1.pdf', pdf)):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                info.mtime = int(time.time())
+                tar.addfile(info, io.BytesIO(data))
+        return buf.getvalue()
+
+    def list_document_prefecture(self, q, f, files, raw, login):
+        st = self.server.state
+        if st.doc_list_ko:
+            return self.ko(st.doc_list_ko)
+        with st.lock:
+            out = [{'id': str(k), 'type': str(v['type']), 'related_transaction_id': str(v['related']),
+                    'number': v['number'], 'unique_id': self.idacte(st.actes[v['related']]),
+                    'last_status_id': str(v['status'])}
+                   for k, v in sorted(st.actes.items()) if v['type'] in (2, 3, 4, 5) and not v['lu']]
+        self.send(200, json.dumps(out), 'application/json')
+
+    def actes_get_document(self, q, f, files, raw, login):
+        """A document's id: 302 to its envelope; an acte's id: one line
+        "<type>-<status>-<id>" per related transaction."""
+        st = self.server.state
+        try:
+            tid = int(q.get('id', ''))
+        except ValueError:
+            return self.ko('Numéro de transaction invalide.')
+        t = st.actes.get(tid)
+        if t is None:
+            return self.ko('Numéro de transaction invalide.')
+        if t.get('ko'):
+            return self.ko(t['ko'])
+        if t['type'] in (2, 3, 4, 5):
+            return self.send(302, '', 'text/html', {
+                'Location': 'https://%s/modules/actes/actes_download_file.php?env=%d'
+                            % (self.headers.get('Host', 'localhost'), t['envelope'])})
+        lines = ''.join('%d-%d-%d\n' % (v['type'], v['status'], k)
+                        for k, v in sorted(st.actes.items()) if v.get('related') == tid)
+        self.send(200, lines)
+
+    def document_mark_as_read(self, q, f, files, raw, login):
+        st = self.server.state
+        d = st.actes.get(int(q.get('transaction_id', '0') or 0))
+        if d is None or d['type'] not in (2, 3, 4, 5):
+            return self.send(200, json.dumps({'result': 'ko', 'message': 'Transaction inconnue.'}),
+                             'application/json')
+        d['lu'] = True
+        self.send(200, json.dumps({'result': 'ok'}), 'application/json')
 
     # ---- helios -----------------------------------------------------------
     def helios_reply(self, tid, ok, msg):

@@ -287,15 +287,18 @@ TEST(form_json_shape)
 TEST(form_shipped_types_load)
 {
 	static const char *const ids[] = { "actes-generique", "helios-generique", "document-a-signer",
-					   "pdf-generique", "mailsec-bidir", "helios-pes-retour" };
+					   "pdf-generique", "mailsec-bidir", "helios-pes-retour",
+					   "actes-reponse-prefecture" };
 	struct strbuf errs = STRBUF_INIT;
 	struct form_set *s = NULL;
 	struct err e = { 0 };
 	CHECK(form_set_load_errs(NULL, &s, &errs, &e));
 	CHECK_STR(sb_str(&errs), "");
-	CHECK(s && s->n == 6);
+	CHECK(s && s->n == 7);
 	CHECK(form_set_find(s, ids[5]) != NULL);
-	/* PES Retour: no agent edition, so no "modification" state */
+	CHECK(form_set_find(s, ids[6]) != NULL);
+	/* PES Retour, réponses de la préfecture: no agent edition, so no
+	 * "modification" state */
 	for (size_t i = 0; s && i < 5; i++) {
 		const struct form_def *f = form_set_find(s, ids[i]);
 		CHECK(f != NULL);
@@ -315,7 +318,7 @@ TEST(form_shipped_types_load)
 	form_set_free(&s);
 	/* The same files read from the source folder. */
 	CHECK(form_set_load("forms", &s, &e));
-	CHECK(s && s->n == 6);
+	CHECK(s && s->n == 7);
 	form_set_free(&s);
 	sb_free(&errs);
 }
