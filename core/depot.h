@@ -2,7 +2,7 @@
  * the metadata, the zip and the name-exists policies live once in
  * core/conn_depot.c; a target only tests a name, makes a directory,
  * receives a file under a temporary name and renames. Two targets: a
- * local (or mounted) folder (core/conn_depot.c) and an SFTP server
+ * local (or mounted) folder (core/depot_local.c) and an SFTP server
  * through libcurl (core/depot_sftp.c).
  *
  * Paths given to a target are relative to its root directory,
@@ -54,6 +54,8 @@ struct depot_target *depot_sftp_open(const struct connector_config *cfg, const c
  * caller removes it with depot_tmpdir_remove (its files too). NULL + err. */
 char *depot_tmpdir(struct err *err);
 void depot_tmpdir_remove(char **dir);
+/* Tester la connexion for a local folder: it exists and is writable. */
+bool depot_local_test(const struct connector_config *cfg, struct strbuf *message, struct err *err);
 /* Tester la connexion for SFTP: connects, lists the directory and says
  * so in MESSAGE (French, with the number of entries). */
 bool depot_sftp_test(const struct connector_config *cfg, struct strbuf *message, struct err *err);
