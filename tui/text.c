@@ -1,6 +1,7 @@
 /* The sanitiser and width helpers (see text.h). */
 #include "tui/text.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -134,3 +135,22 @@ ui_text_fit(const char *in, int width, struct strbuf *out)
 }
 
 /* vim: set ts=8 sw=8 noexpandtab: */
+
+size_t
+ui_text_cut(const char *text, int width)
+{
+	size_t len = strlen(text), cut = 0;
+	if (ui_text_width(text) <= width)
+		return len;
+	for (size_t i = 1; i < len; i++) {
+		if (text[i] != ' ')
+			continue;
+		char *head = xstrndup(text, i);
+		bool fits = ui_text_width(head) <= width;
+		free(head);
+		if (!fits)
+			break;
+		cut = i;
+	}
+	return cut;
+}

@@ -23,6 +23,11 @@ int ui_text_width(const char *s);
  * columns of actual text (before padding). */
 int ui_text_fit(const char *in, int width, struct strbuf *out);
 
+/* Where to cut TEXT for a line of WIDTH columns: strlen(TEXT) when it
+ * fits whole, else the offset of the last space whose head fits, 0 when
+ * even the first word is wider (the caller decides). */
+size_t ui_text_cut(const char *text, int width);
+
 /* Decodes one UTF-8 character at S (N bytes available) into *CP; returns
  * its length, or 0 when the bytes are not valid UTF-8. */
 size_t ui_utf8_decode(const unsigned char *s, size_t n, unsigned *cp);

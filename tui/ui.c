@@ -240,19 +240,9 @@ static void
 draw_prompt_error(const char *error)
 {
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-	size_t cut = strlen(error);
-	if (ui_text_width(error) > ui.cols) {
-		for (size_t i = 1; error[i]; i++) {
-			if (error[i] != ' ')
-				continue;
-			char *head = xstrndup(error, i);
-			bool fits = ui_text_width(head) <= ui.cols;
-			free(head);
-			if (!fits)
-				break;
-			cut = i;
-		}
-	}
+	size_t cut = ui_text_cut(error, ui.cols);
+	if (!cut)
+		cut = strlen(error);
 	char *head = xstrndup(error, cut);
 	ui_text_fit(head, ui.cols, &a);
 	ui_text_fit(error[cut] ? error + cut + 1 : "", ui.cols, &b);

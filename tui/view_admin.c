@@ -102,24 +102,9 @@ wrap(const char *text, int width, char ***out)
 	size_t n = 0;
 	*out = NULL;
 	while (*text) {
-		size_t len = strlen(text), cut = len;
-		char *all = xstrdup(text);
-		if (ui_text_width(all) > width) {
-			cut = 0;
-			for (size_t i = 1; i < len; i++) {
-				if (text[i] != ' ')
-					continue;
-				char *head = xstrndup(text, i);
-				bool fits = ui_text_width(head) <= width;
-				free(head);
-				if (!fits)
-					break;
-				cut = i;
-			}
-			if (cut == 0)
-				cut = len; /* one long word: the renderer cuts it */
-		}
-		free(all);
+		size_t cut = ui_text_cut(text, width);
+		if (cut == 0)
+			cut = strlen(text); /* one long word: the renderer cuts it */
 		*out = xrealloc(*out, (n + 1) * sizeof(**out));
 		(*out)[n++] = xstrndup(text, cut);
 		text += cut;

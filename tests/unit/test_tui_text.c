@@ -59,3 +59,17 @@ TEST(tui_text_width_and_fit)
 	CHECK_STR(sb_str(&sb), "^[[…");
 	sb_free(&sb);
 }
+
+TEST(tui_text_cut_at_spaces)
+{
+	setlocale(LC_ALL, "C.UTF-8");
+	CHECK(ui_text_cut("court", 10) == 5);
+	/* Columns, not bytes: « été été » is 7 columns, 11 bytes. */
+	CHECK(ui_text_cut("été été", 7) == 11);
+	CHECK(ui_text_cut("été été été", 8) == 11);
+	CHECK(ui_text_cut("été été été", 6) == 5);
+	CHECK(ui_text_cut("un deux trois", 8) == 7);
+	CHECK(ui_text_cut("un deux trois", 7) == 7);
+	CHECK(ui_text_cut("un deux trois", 6) == 2);
+	CHECK(ui_text_cut("anticonstitutionnellement oui", 10) == 0);
+}
