@@ -19,25 +19,6 @@
 	   "        liasse entite move ID NOUVELLE_MÈRE\n"                                 \
 	   "        liasse entite activer|desactiver ID")
 
-static bool
-parse_id(const char *s, long long *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v <= 0)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* Prints S with control characters replaced by spaces. */
-static void
-put_clean(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		putchar(*p < 0x20 || *p == 0x7f ? ' ' : *p);
-}
-
 static int
 cmd_list(struct cli *cli, struct db *db, int argc, char **argv)
 {
@@ -52,7 +33,7 @@ cmd_list(struct cli *cli, struct db *db, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'a')
 			tree = true;
-		else if (c != 's' || !parse_id(optarg, &under))
+		else if (c != 's' || !cli_parse_id(optarg, &under))
 			return cli_usage("%s", _(USAGE_ENTITE));
 	}
 	if (optind < argc)
@@ -67,7 +48,7 @@ cmd_list(struct cli *cli, struct db *db, int argc, char **argv)
 		if (tree) {
 			for (int k = base; k < e->niveau; k++)
 				fputs("  ", stdout);
-			put_clean(e->denomination);
+			cli_put_clean(e->denomination);
 			printf(" [%lld, %s%s%s]%s\n", e->id, e->type, e->siren[0] ? ", " : "",
 			       e->siren, e->actif ? "" : _(" (désactivée)"));
 			continue;
@@ -77,7 +58,7 @@ cmd_list(struct cli *cli, struct db *db, int argc, char **argv)
 			printf("%lld", e->parent_id);
 		printf("\t%s\t%s\t%s\t%s\t", e->type, e->actif ? _("oui") : _("non"), e->siren,
 		       e->siret);
-		put_clean(e->denomination);
+		cli_put_clean(e->denomination);
 		putchar('\n');
 	}
 	entite_list_free(&list);
@@ -94,7 +75,7 @@ cmd_show(struct cli *cli, struct db *db, long long id)
 		return cli_fail(cli, &err);
 	printf(_("id : %lld\n"), e.id);
 	fputs(_("dénomination : "), stdout);
-	put_clean(e.denomination);
+	cli_put_clean(e.denomination);
 	putchar('\n');
 	printf(_("type : %s\n"), e.type);
 	if (e.parent_id)
@@ -110,9 +91,9 @@ cmd_show(struct cli *cli, struct db *db, long long id)
 	if (!pl.source) {
 		fputs(_("(aucun)"), stdout);
 	} else {
-		put_clean(pl.postal_code);
+		cli_put_clean(pl.postal_code);
 		putchar(' ');
-		put_clean(pl.city);
+		cli_put_clean(pl.city);
 		if (!pl.own)
 			printf(_(" (hérité de l'entité %lld)"), pl.source);
 	}
@@ -122,9 +103,9 @@ cmd_show(struct cli *cli, struct db *db, long long id)
 	printf(_("historique :\n"));
 	for (size_t i = 0; i < h.n; i++) {
 		printf("  %s\t", h.v[i].ts);
-		put_clean(h.v[i].utilisateur);
+		cli_put_clean(h.v[i].utilisateur);
 		putchar('\t');
-		put_clean(h.v[i].description);
+		cli_put_clean(h.v[i].description);
 		putchar('\n');
 	}
 	entite_history_free(&h);
@@ -160,7 +141,7 @@ cmd_create(struct cli *cli, struct db *db, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (!parse_id(optarg, &parent))
+			if (!cli_parse_id(optarg, &parent))
 				return cli_usage(_("identifiant d'entité invalide : « %s »"), optarg);
 			break;
 		case 't':
@@ -219,7 +200,7 @@ cmd_update(struct cli *cli, struct db *db, int argc, char **argv)
 		else
 			return cli_usage("%s", _(USAGE_ENTITE));
 	}
-	if (optind != argc - 1 || !parse_id(argv[optind], &id))
+	if (optind != argc - 1 || !cli_parse_id(argv[optind], &id))
 		return cli_usage("%s", _(USAGE_ENTITE));
 	if ((ville != NULL) != (cp != NULL))
 		return cli_usage(_("--ville et --code-postal vont ensemble (vides tous deux : lieu "
@@ -255,8 +236,8 @@ cli_entite(struct cli *cli, int argc, char **argv)
 	bool positional = k == 1 || k == 4 || k >= 5;
 	if (positional) {
 		int want = k == 4 ? 4 : 3;
-		if (argc != want || !parse_id(argv[2], &id) ||
-		    (k == 4 && !parse_id(argv[3], &parent)))
+		if (argc != want || !cli_parse_id(argv[2], &id) ||
+		    (k == 4 && !cli_parse_id(argv[3], &parent)))
 			return cli_usage("%s", _(USAGE_ENTITE));
 	}
 	struct db *db = cli_db_open(cli);

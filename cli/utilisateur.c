@@ -26,24 +26,6 @@
 
 #define PASSWORD_MAX 256
 
-static bool
-parse_id(const char *s, long long *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v <= 0)
-		return false;
-	*out = v;
-	return true;
-}
-
-static void
-put_clean(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		putchar(*p < 0x20 || *p == 0x7f ? ' ' : *p);
-}
-
 static void
 chomp(char *s)
 {
@@ -130,7 +112,7 @@ cmd_create(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (!parse_id(optarg, &entite))
+			if (!cli_parse_id(optarg, &entite))
 				return cli_usage(_("identifiant d'entité invalide : « %s »"), optarg);
 			break;
 		case 'n':
@@ -186,7 +168,7 @@ cmd_list(struct cli *cli, struct db *db, int argc, char **argv)
 	long long entite = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'e' || !parse_id(optarg, &entite))
+		if (c != 'e' || !cli_parse_id(optarg, &entite))
 			return cli_usage("%s", _(USAGE_UTILISATEUR));
 	}
 	if (optind < argc)
@@ -199,11 +181,11 @@ cmd_list(struct cli *cli, struct db *db, int argc, char **argv)
 		const struct utilisateur *u = &list.v[i];
 		printf("%lld\t%s\t%lld\t%s\t", u->id, u->login, u->entite_id,
 		       u->actif ? _("oui") : _("non"));
-		put_clean(u->nom);
+		cli_put_clean(u->nom);
 		putchar('\t');
-		put_clean(u->prenom);
+		cli_put_clean(u->prenom);
 		putchar('\t');
-		put_clean(u->email);
+		cli_put_clean(u->email);
 		putchar('\n');
 	}
 	utilisateur_list_free(&list);
@@ -220,11 +202,11 @@ cmd_show(struct cli *cli, struct db *db, const char *login)
 		return cli_fail(cli, &err);
 	printf(_("id : %lld\nidentifiant : %s\n"), u.id, u.login);
 	fputs(_("nom : "), stdout);
-	put_clean(u.nom);
+	cli_put_clean(u.nom);
 	fputs(_("\nprénom : "), stdout);
-	put_clean(u.prenom);
+	cli_put_clean(u.prenom);
 	fputs(_("\nemail : "), stdout);
-	put_clean(u.email);
+	cli_put_clean(u.email);
 	printf(_("\nentité : %lld\nactif : %s\n"), u.entite_id, u.actif ? _("oui") : _("non"));
 	utilisateur_clear(&u);
 	char q[160];
@@ -232,7 +214,7 @@ cmd_show(struct cli *cli, struct db *db, const char *login)
 		return cli_fail(cli, &err);
 	fputs(_("qualité de signataire : "), stdout);
 	if (q[0])
-		put_clean(q);
+		cli_put_clean(q);
 	else
 		printf(_("%s (par défaut)"), SIGN_ROLE_DEFAULT);
 	putchar('\n');
@@ -241,7 +223,7 @@ cmd_show(struct cli *cli, struct db *db, const char *login)
 	printf(_("rôles :\n"));
 	for (size_t i = 0; i < roles.n; i++) {
 		printf("  %s\t%lld\t", roles.v[i].a, roles.v[i].entite_id);
-		put_clean(roles.v[i].b);
+		cli_put_clean(roles.v[i].b);
 		putchar('\n');
 	}
 	role_pairs_free(&roles);
@@ -292,7 +274,7 @@ cli_utilisateur(struct cli *cli, int argc, char **argv)
 	long long entite = 0;
 	if ((k == 1 || k == 5 || k == 6) && argc != 3)
 		return cli_usage("%s", _(USAGE_UTILISATEUR));
-	if ((k == 3 || k == 4) && (argc != 5 || !parse_id(argv[4], &entite)))
+	if ((k == 3 || k == 4) && (argc != 5 || !cli_parse_id(argv[4], &entite)))
 		return cli_usage("%s", _(USAGE_UTILISATEUR));
 	struct db *db = cli_db_open(cli);
 	if (!db)
