@@ -3,7 +3,8 @@
 # connexion, a directory, a zip and files at the root, metadata, done
 # marker, no temporary name left behind, name-exists policies checked on
 # the server, unknown or different host key refused, wrong key refused,
-# server down: retried, then the error state.
+# server down: retried, then the error state; password authentication
+# for an account created for the test.
 . tests/lib/tap.sh
 . tests/lib/dossier.sh
 . tests/lib/depot.sh
@@ -27,7 +28,10 @@ cp "$T/cle.pub" "$T/authorized_keys"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # sftp-server logs each operation (open, rename...) to a file of ours.
 SFTP_SERVER=internal-sftp
-[ -x /usr/lib/openssh/sftp-server ] && SFTP_SERVER="/usr/lib/openssh/sftp-server -e -l INFO 2>>$T/sftp.log"
+if [ -x /usr/lib/openssh/sftp-server ]; then
+	SFTP_SERVER="/usr/lib/openssh/sftp-server -e -l INFO 2>>$T/sftp.log"
+	touch "$T/sftp.log" && chmod 666 "$T/sftp.log" # (the password account below writes there too)
+fi
 SSHD_PID=
 sshd_start() { # HOST_KEY
 	cat >"$T/sshd_config" <<EOF
@@ -35,7 +39,8 @@ ListenAddress 127.0.0.1:$PORT
 HostKey $1
 AuthorizedKeysFile $T/authorized_keys
 PermitRootLogin prohibit-password
-PasswordAuthentication no
+PasswordAuthentication yes
+PermitEmptyPasswords no
 KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
@@ -57,7 +62,8 @@ sshd_stop() {
 	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
 	SSHD_PID=
 }
-trap sshd_stop EXIT
+U=
+trap 'sshd_stop; [ -n "$U" ] && userdel "$U" 2>/dev/null' EXIT
 sshd_start "$T/hote" || { fail "démarrage de sshd"; sed 's/^/#   /' "$T/sshd.log"; exit 1; }
 FP=$(ssh-keygen -l -E sha256 -f "$T/hote.pub" | awk '{print $2}')
 FPRE=$(printf '%s' "$FP" | sed 's/[+.*?()]/\\&/g') # as a regular expression
@@ -189,6 +195,30 @@ C set "$c" depot_sftp_private_key_password 'phrase secrète'
 like "$(C test "$c" 2>&1)" "Connexion SFTP établie" "clé protégée par une phrase de passe"
 C set "$c" depot_sftp_private_key --fichier "$T/cle"; C set "$c" depot_sftp_private_key_password --vide
 like "$(C test "$c" 2>&1)" "Connexion SFTP établie" "la bonne clé à nouveau"
+
+# Password authentication, for a dedicated account (created for the test).
+if useradd -M -d "$SRV" -s /bin/sh "liassesftp$$" 2>/dev/null; then
+	U=liassesftp$$
+	PW=$(openssl rand -hex 12)
+	printf '%s:%s\n' "$U" "$PW" | chpasswd
+	mkdir -p "$SRV/mdp" && chown "$U" "$SRV/mdp"
+	p=$(C create --entite "$ENT_A" --type depot-sftp "GED SFTP par mot de passe")
+	C set "$p" depot_sftp_host 127.0.0.1 && C set "$p" depot_sftp_port "$PORT" && C set "$p" depot_sftp_login "$U" &&
+	C set "$p" depot_sftp_fingerprint "$(cat "$T/hote.pub")" && C set "$p" depot_sftp_directory "$SRV/mdp" &&
+	C set "$p" depot_sftp_password "faux$PW" || fail "connecteur par mot de passe"
+	like "$(C test "$p" 2>&1)" "a refusé la connexion de « $U »" "mauvais mot de passe : refusé"
+	C set "$p" depot_sftp_password "$PW"
+	like "$(C test "$p" 2>&1)" "Connexion SFTP établie" "mot de passe : connexion (empreinte donnée par la clé publique du serveur)"
+	C associate --entite "$ENT_A" --type-dossier helios-generique --famille GED "$p" >/dev/null
+	dp=$(new_pes "Par mot de passe")
+	D
+	check "mot de passe : dossier déposé" cmp -s "$PES" "$SRV/mdp/Par mot de passe/depense_accents_latin1.xml"
+	is "$(stat -c %U "$SRV/mdp/Par mot de passe/depense_accents_latin1.xml")" "$U" "déposé au nom du compte SFTP"
+	userdel "$U" 2>/dev/null && U=
+	C associate --entite "$ENT_A" --type-dossier helios-generique --famille GED "$c" >/dev/null
+else
+	skip "authentification par mot de passe" "useradd impossible"
+fi
 
 # The server down: retried per the frequency, then the error state.
 sql -c "INSERT INTO liasse.frequence (connecteur_id, expression) VALUES ($c, '1 X 2')" >/dev/null
