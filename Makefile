@@ -117,6 +117,7 @@ DEBS = build-essential pkg-config clang libclang-rt-14-dev libncurses-dev libpq-
        libxml2-dev libxmlsec1-dev xmlsec1 libssl-dev openssl libpcsclite-dev libp11-kit-dev p11-kit-modules \
        libcsv-dev libjson-c-dev postgresql postgresql-contrib tmux groff-base man-db procps \
        softhsm2 opensc pcscd vsmartcard-vpcd python3 socat libmicrohttpd-dev curl time chromium \
+       libengine-pkcs11-openssl \
        libzip-dev openssh-server
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \

@@ -2,6 +2,8 @@
 #include "core/http.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,46 @@
 #include "core/i18n.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+/* PINs a token refused: never presented again by this process, so that a
+ * daemon retrying its jobs does not block the token (a card allows a few
+ * wrong PINs only). Kept as SHA-256 of the key's URI and the PIN. */
+#define PIN_REFUSED_MAX 32
+static pthread_mutex_t pin_mutex = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char pin_refused[PIN_REFUSED_MAX][SHA256_DIGEST_LENGTH];
+static int pin_n_refused, pin_next;
+
+static void
+pin_digest(const struct http_opts *o, unsigned char md[SHA256_DIGEST_LENGTH])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	EVP_DigestUpdate(c, o->key_pkcs11, strlen(o->key_pkcs11) + 1);
+	if (o->key_pin)
+		EVP_DigestUpdate(c, o->key_pin, strlen(o->key_pin));
+	EVP_DigestFinal_ex(c, md, NULL);
+	EVP_MD_CTX_free(c);
+}
+
+/* Was this PIN refused before? With REFUSE, records that it was. */
+static bool
+pin_was_refused(const struct http_opts *o, bool refuse)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	pin_digest(o, md);
+	bool found = false;
+	pthread_mutex_lock(&pin_mutex);
+	for (int i = 0; i < pin_n_refused && !found; i++)
+		found = memcmp(pin_refused[i], md, sizeof md) == 0;
+	if (refuse && !found) { /* the oldest forgotten when full */
+		memcpy(pin_refused[pin_next], md, sizeof md);
+		pin_next = (pin_next + 1) % PIN_REFUSED_MAX;
+		if (pin_n_refused < PIN_REFUSED_MAX)
+			pin_n_refused++;
+	}
+	pthread_mutex_unlock(&pin_mutex);
+	return found;
+}
 
 static void
 curl_init_once(void)
@@ -140,6 +182,12 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 	CURL *c = cached;
 	if (!c)
 		return err_set(err, ERR_INTERNAL, _("Initialisation de libcurl impossible."));
+	bool token = o->key_pkcs11 && o->key_pkcs11[0];
+	if (token && pin_was_refused(o, false))
+		return err_set(err, ERR_INPUT, _("Clé du jeton PKCS#11 inaccessible : ce code PIN a déjà été refusé "
+						 "(« %s ») et n'est plus présenté, pour ne pas bloquer le jeton. "
+						 "Corrigez le code PIN du connecteur (ou, si le jeton était absent, "
+						 "relancez le démon)."), o->key_pkcs11);
 	char errbuf[CURL_ERROR_SIZE] = "";
 	long timeout = o->timeout > 0 ? o->timeout : 60;
 	struct sink sink = { resp, o->max_body ? o->max_body : (size_t)256 << 20, false };
@@ -165,7 +213,7 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 	} else if (o->ca_file && o->ca_file[0]) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	}
-	if (o->key_pkcs11 && o->key_pkcs11[0]) {
+	if (token) {
 		/* OpenSSL's pkcs11 engine (libp11) asks for the PIN through the
 		 * password callback, which libcurl answers with KEYPASSWD. */
 		curl_easy_setopt(c, CURLOPT_SSLENGINE, "pkcs11");
@@ -230,7 +278,9 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 		ok = err_set(err, ERR_IO, _("Réponse du serveur trop volumineuse (plus de %zu Mio)."),
 			     sink.max >> 20);
 	} else if (rc != CURLE_OK) {
-		ok = curl_error(rc, url, timeout, o->key_pkcs11, errbuf, err);
+		if (token && rc == CURLE_SSL_CERTPROBLEM)
+			pin_was_refused(o, true);
+		ok = curl_error(rc, url, timeout, token ? o->key_pkcs11 : NULL, errbuf, err);
 	} else {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (!resp->body.data)

@@ -2,8 +2,9 @@
 # OpenSSL's pkcs11 engine through p11-kit): the double requires the client
 # certificate; Tester la connexion and an acte's transmission succeed with
 # the key on the token (certificate from the token, or as a PEM beside it);
-# a wrong PIN gives a French error and never appears in what is shown or
-# stored; a PIN put in the URI is refused.
+# a wrong PIN gives a French error, is not presented again by the same
+# process (a card blocks after a few) and never appears in what is shown
+# or stored; a PIN put in the URI is refused.
 . tests/lib/tap.sh
 . tests/lib/dossier.sh
 . tests/s2low/lib.sh
@@ -79,10 +80,15 @@ is "$rc" 1 "mauvais code PIN : échec"
 like "$out" "Clé du jeton PKCS#11 inaccessible : code PIN incorrect" "mauvais code PIN : message en français"
 unlike "$out" "000000" "le code PIN n'est pas affiché"
 a2=$(s2low_acte "$UA" "$ENT_A" JETON_02 "Acte PIN faux" "$TEST_TMP/acte.pdf") || fail "dossier acte 2"
+a3=$(s2low_acte "$UA" "$ENT_A" JETON_03 "Autre acte PIN faux" "$TEST_TMP/acte.pdf") || fail "dossier acte 3"
 log=$(D)
-like "$(sql -c "SELECT last_message FROM liasse.job WHERE dossier_id = $a2")" "code PIN incorrect" \
-	"transmission avec un mauvais code PIN : message sur le travail"
-is "$(val "$a2" tedetis_transaction_id)" "" "rien de transmis"
+msgs=$(sql -c "SELECT string_agg(last_message, ' | ' ORDER BY last_message) FROM liasse.job WHERE dossier_id IN ($a2, $a3)")
+like "$msgs" "Clé du jeton PKCS#11 inaccessible : ce code PIN a déjà été refusé .* n'est plus présenté, pour ne pas bloquer le jeton" \
+	"transmission avec un mauvais code PIN : message sur les travaux"
+# The engine (libp11) reports each refused login on stderr.
+is "$(printf '%s\n' "$log" | grep -c 'Login failed')" 1 \
+	"le démon ne présente qu'une fois un code PIN refusé (deux actes, plusieurs essais)"
+is "$(val "$a2" tedetis_transaction_id)$(val "$a3" tedetis_transaction_id)" "" "rien de transmis"
 unlike "$log$(sql -c "SELECT string_agg(coalesce(last_message, ''), ' ') FROM liasse.job")" "000000" \
 	"le code PIN n'est ni journalisé ni enregistré"
 
