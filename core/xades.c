@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/c14n.h>
 #include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -256,6 +257,95 @@ read_whole_file(const char *path, size_t max, char **data, size_t *len, struct e
 	return true;
 }
 
+/* ---------- exclusive canonicalisation, fast
+ *
+ * xmlsec canonicalises a same-document reference through a node set and a
+ * visibility callback asked about every node and namespace of the whole
+ * document, which is slow on a large PES. libxml2 canonicalises a whole
+ * document without any callback: the subtree is handed to it as the only
+ * content of a stand-in document, in place (its namespace bindings are
+ * still looked up through its real ancestors, and exclusive c14n takes
+ * nothing else from outside the subtree). */
+
+struct c14n_sink {
+	EVP_MD_CTX *md;     /* fed when not NULL */
+	struct strbuf *out; /* appended to when not NULL */
+};
+
+static int
+c14n_sink_write(void *ctx, const char *buf, int len)
+{
+	struct c14n_sink *k = ctx;
+	if (k->md && !EVP_DigestUpdate(k->md, buf, (size_t)len))
+		return -1;
+	if (k->out)
+		sb_addn(k->out, buf, (size_t)len);
+	return len;
+}
+
+static int
+c14n_sink_close(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+/* Exclusive c14n, without comments, of the whole of DOC into K. */
+static bool
+c14n_doc(xmlDocPtr doc, struct c14n_sink *k)
+{
+	xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(c14n_sink_write, c14n_sink_close, k, NULL);
+	if (!ob)
+		return false;
+	int rc = xmlC14NDocSaveTo(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, ob);
+	int rc2 = xmlOutputBufferClose(ob);
+	return rc >= 0 && rc2 >= 0;
+}
+
+/* Exclusive c14n, without comments, of the subtree N with its child SKIP
+ * (or NULL) left out: what a reference "#Id-of-N" with the enveloped
+ * transform (SKIP being the signature) and exc-c14n gives. N's tree is
+ * only borrowed: it is as before on return. */
+static bool
+c14n_subtree(xmlNode *n, xmlNode *skip, struct c14n_sink *k)
+{
+	if (!n || n->type != XML_ELEMENT_NODE || (skip && skip->parent != n))
+		return false;
+	xmlDocPtr stand_in = xmlNewDoc((const xmlChar *)"1.0");
+	if (!stand_in)
+		return false;
+	xmlNode *skip_next = skip ? skip->next : NULL;
+	if (skip)
+		xmlUnlinkNode(skip);
+	xmlNode *prev = n->prev, *next = n->next;
+	n->prev = n->next = NULL;
+	stand_in->children = stand_in->last = n;
+	bool ok = c14n_doc(stand_in, k);
+	stand_in->children = stand_in->last = NULL;
+	n->prev = prev;
+	n->next = next;
+	xmlFreeDoc(stand_in);
+	if (skip) {
+		if (skip_next)
+			xmlAddPrevSibling(skip_next, skip);
+		else
+			xmlAddChild(n, skip);
+	}
+	return ok;
+}
+
+/* SHA-256 of the exclusive c14n of N without SKIP (see c14n_subtree). */
+static bool
+digest_subtree(xmlNode *n, xmlNode *skip, unsigned char out[32])
+{
+	struct c14n_sink k = { EVP_MD_CTX_new(), NULL };
+	unsigned int len = 0;
+	bool ok = k.md && EVP_DigestInit_ex(k.md, EVP_sha256(), NULL) && c14n_subtree(n, skip, &k) &&
+		  EVP_DigestFinal_ex(k.md, out, &len) && len == 32;
+	EVP_MD_CTX_free(k.md);
+	return ok;
+}
+
 /* Parses the bytes of a PES safely: no DTD (so no entity, no bomb), no
  * network. Keeps whitespace (it is part of what is signed). */
 static xmlDocPtr
@@ -418,33 +508,6 @@ choose_targets(struct pes_targets *t, xmlNode ***targets, size_t *n, bool *globa
 
 /* ---------- signing */
 
-/* A throwaway key of the right type: xmlsec needs a private key to run;
- * its signature is replaced by the signer's (pes-signature.md §5). */
-static xmlSecKeyPtr
-dummy_key(enum signer_mech mech)
-{
-	EVP_PKEY *pk = NULL;
-	if (mech == SIGNER_ECDSA_SHA256)
-		pk = EVP_EC_gen("P-256");
-	else
-		pk = EVP_RSA_gen(1024);
-	if (!pk)
-		return NULL;
-	xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(pk);
-	if (!data) {
-		EVP_PKEY_free(pk);
-		return NULL;
-	}
-	xmlSecKeyPtr key = xmlSecKeyCreate();
-	if (!key || xmlSecKeySetValue(key, data) < 0) {
-		xmlSecKeyDataDestroy(data);
-		if (key)
-			xmlSecKeyDestroy(key);
-		return NULL;
-	}
-	return key;
-}
-
 static xmlNode *
 add_xa(xmlNode *parent, xmlNs *ns, const char *name, const char *text)
 {
@@ -525,9 +588,23 @@ build_qualifying(xmlNode *sig, const char *sig_id, X509 *cert, const struct xade
 	return true;
 }
 
+/* Writes the base64 of the 32-byte digest DG into REF's DigestValue. */
+static void
+set_digest_value(xmlNode *ref, const unsigned char dg[32])
+{
+	xmlNode *dv = xmlSecFindChild(ref, xmlSecNodeDigestValue, xmlSecDSigNs);
+	char *b = b64_encode(dg, 32, false);
+	xmlNodeSetContent(dv, (const xmlChar *)b);
+	free(b);
+}
+
+/* Signs TARGET (an element with an Id): the ds:Signature becomes its last
+ * child. The digests are computed here (c14n_subtree), TARGET's unless
+ * TARGET_DIGEST gives it (TARGET being then an empty copy of the element
+ * signed); the canonical SignedInfo is signed by SIGNER. */
 static bool
-sign_target(xmlNode *target, struct signer *signer, enum signer_mech mech, xmlSecKeyPtr dkey,
-	    const struct xades_sign_opts *o, time_t now, struct err *err)
+sign_target(xmlNode *target, const unsigned char *target_digest, struct signer *signer,
+	    enum signer_mech mech, const struct xades_sign_opts *o, time_t now, struct err *err)
 {
 	char *tid = attr_of(target, "Id");
 	if (!tid || strlen(tid) > 200) {
@@ -542,6 +619,13 @@ sign_target(xmlNode *target, struct signer *signer, enum signer_mech mech, xmlSe
 	if (xmlGetID(target->doc, (const xmlChar *)sig_id))
 		return err_set(err, ERR_INPUT, _("L'identifiant « %s » existe déjà dans le fichier."),
 			       sig_id);
+	/* the element's digest, before the signature is put inside it (the
+	 * enveloped transform takes it out again) */
+	unsigned char dg[32];
+	if (target_digest)
+		memcpy(dg, target_digest, sizeof dg);
+	else if (!digest_subtree(target, NULL, dg))
+		return err_set(err, ERR_INTERNAL, _("Le calcul des empreintes de la signature a échoué."));
 
 	xmlNode *sig = xmlSecTmplSignatureCreateNsPref(
 		target->doc, xmlSecTransformExclC14NId,
@@ -564,32 +648,26 @@ sign_target(xmlNode *target, struct signer *signer, enum signer_mech mech, xmlSe
 	snprintf(sv_id, sizeof sv_id, "%s_SV", sig_id);
 	xmlSetProp(sv, (const xmlChar *)"Id", (const xmlChar *)sv_id);
 	xmlNode *ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
-	xmlNode *sp;
+	xmlNode *sp = NULL;
 	if (!ki || !build_qualifying(sig, sig_id, signer_cert(signer), o, now, &sp, err))
 		return err->code ? false : err_set(err, ERR_INTERNAL, _("Construction de la signature impossible."));
 
-	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
-	if (!ctx)
-		return err_set(err, ERR_INTERNAL, _("Contexte xmlsec impossible."));
-	ctx->signKey = xmlSecKeyDuplicate(dkey);
-	ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNATURE;
-	ctx->enabledReferenceUris = xmlSecTransformUriTypeSameDocument;
-	last_lib_error[0] = 0;
-	if (!ctx->signKey || xmlSecDSigCtxSign(ctx, sig) < 0) {
-		xmlSecDSigCtxDestroy(ctx);
-		err_set(err, ERR_INTERNAL, _("Le calcul des empreintes de la signature a échoué."));
-		return err_detail(err, "%s", last_lib_error);
-	}
-	xmlSecBufferPtr pre = xmlSecDSigCtxGetPreSignBuffer(ctx);
-	if (!pre || xmlSecBufferGetSize(pre) == 0) {
-		xmlSecDSigCtxDestroy(ctx);
+	set_digest_value(ref, dg);
+	if (!digest_subtree(sp, NULL, dg))
+		return err_set(err, ERR_INTERNAL, _("Le calcul des empreintes de la signature a échoué."));
+	set_digest_value(ref2, dg);
+	struct strbuf si_c14n = STRBUF_INIT;
+	struct c14n_sink k = { NULL, &si_c14n };
+	xmlNode *si = xmlSecFindChild(sig, xmlSecNodeSignedInfo, xmlSecDSigNs);
+	if (!si || !c14n_subtree(si, NULL, &k) || si_c14n.len == 0) {
+		sb_free(&si_c14n);
 		return err_set(err, ERR_INTERNAL, _("SignedInfo canonique introuvable."));
 	}
 	unsigned char *sigval = NULL;
 	size_t siglen = 0;
-	bool ok = signer_sign(signer, mech, xmlSecBufferGetData(pre), xmlSecBufferGetSize(pre),
-			      &sigval, &siglen, err);
-	xmlSecDSigCtxDestroy(ctx);
+	bool ok = signer_sign(signer, mech, (const unsigned char *)si_c14n.data, si_c14n.len, &sigval,
+			      &siglen, err);
+	sb_free(&si_c14n);
 	if (!ok)
 		return false;
 	char *b = b64_encode(sigval, siglen, true);
@@ -608,8 +686,159 @@ sign_target(xmlNode *target, struct signer *signer, enum signer_mech mech, xmlSe
 	xmlNode *x5 = xmlNewChild(ki, ds, (const xmlChar *)"X509Data", NULL);
 	xmlNewTextChild(x5, ds, (const xmlChar *)"X509Certificate", (const xmlChar *)b);
 	free(b);
-	(void)sp;
 	return true;
+}
+
+/* ---------- checking what was just signed
+ *
+ * The file written is read again and each of its signatures checked: the
+ * two reference digests computed again from what was read, the
+ * SignatureValue verified over the canonical SignedInfo with the
+ * certificate of KeyInfo, which must be the signer's. The shape is the one
+ * sign_target writes; anything else fails. (One signature per file also
+ * goes through xmlsec and the XAdES checks of verify_one, an independent
+ * implementation.) */
+
+static bool
+own_fail(struct err *err, const char *what)
+{
+	err_set(err, ERR_INTERNAL, _("La signature produite ne se vérifie pas : fichier non écrit."));
+	return err_detail(err, "%s", what);
+}
+
+/* Whether REF's DigestValue is the base64 of DG. */
+static bool
+digest_value_is(xmlNode *ref, const unsigned char dg[32])
+{
+	char *v = text_of(child_el(ref, "DigestValue", DSIG_NS));
+	unsigned char *got = NULL;
+	size_t glen = 0;
+	bool ok = v && b64_decode(v, &got, &glen) && glen == 32 && !memcmp(got, dg, 32);
+	free(got);
+	free(v);
+	return ok;
+}
+
+/* Whether the transforms of REF are exactly ENVELOPED (when asked) and
+ * exc-c14n, and its digest SHA-256. */
+static bool
+ref_shape_ok(xmlNode *ref, bool enveloped)
+{
+	static const char *const algs[] = { ALG_ENVELOPED, ALG_EXC_C14N };
+	size_t want = enveloped ? 0 : 1, n = 0;
+	xmlNode *tr = child_el(ref, "Transforms", DSIG_NS);
+	for (xmlNode *t = tr ? tr->children : NULL; t; t = t->next) {
+		if (t->type != XML_ELEMENT_NODE)
+			continue;
+		char *alg = attr_of(t, "Algorithm");
+		bool good = is_el(t, "Transform", DSIG_NS) && want < 2 && alg && !strcmp(alg, algs[want]);
+		free(alg);
+		if (!good)
+			return false;
+		want++;
+		n++;
+	}
+	char *dm = attr_of(child_el(ref, "DigestMethod", DSIG_NS), "Algorithm");
+	bool ok = want == 2 && n == (enveloped ? 2u : 1u) && dm && !strcmp(dm, ALG_SHA256);
+	free(dm);
+	return ok;
+}
+
+/* Checks SIG, a signature sign_target wrote for the signer's certificate
+ * EXPECT, as read back from the file; TARGET_DIGEST, when not NULL, is the
+ * digest of the signed element computed as it was read. */
+static bool
+check_own_signature(xmlNode *sig, X509 *expect, const unsigned char *target_digest,
+		    struct err *err)
+{
+	xmlNode *target = sig->parent;
+	xmlNode *si = child_el(sig, "SignedInfo", DSIG_NS);
+	if (!si || !target || target->type != XML_ELEMENT_NODE)
+		return own_fail(err, "SignedInfo");
+	char *c14n = attr_of(child_el(si, "CanonicalizationMethod", DSIG_NS), "Algorithm");
+	char *sm = attr_of(child_el(si, "SignatureMethod", DSIG_NS), "Algorithm");
+	bool ec = sm && !strcmp(sm, ALG_ECDSA_SHA256);
+	bool shape = c14n && !strcmp(c14n, ALG_EXC_C14N) && sm && (ec || !strcmp(sm, ALG_RSA_SHA256));
+	free(c14n);
+	free(sm);
+	if (!shape)
+		return own_fail(err, "SignedInfo algorithms");
+
+	char *tid = attr_of(target, "Id"), *sid = attr_of(sig, "Id");
+	char want_t[300], want_sp[300];
+	snprintf(want_t, sizeof want_t, "#%.256s", tid ? tid : "");
+	snprintf(want_sp, sizeof want_sp, "#%.256s_SP", sid ? sid : "");
+	free(tid);
+	free(sid);
+	xmlNode *sp = xa_path(child_el(sig, "Object", DSIG_NS), "QualifyingProperties/SignedProperties");
+	char *sp_id = attr_of(sp, "Id");
+	bool sp_ok = sp_id && !strcmp(sp_id, want_sp + 1);
+	free(sp_id);
+	int n_refs = 0, n_t = 0, n_sp = 0;
+	unsigned char dg[32];
+	for (xmlNode *ref = si->children; ref; ref = ref->next) {
+		if (ref->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is_el(ref, "Reference", DSIG_NS))
+			continue; /* CanonicalizationMethod, SignatureMethod */
+		n_refs++;
+		char *uri = attr_of(ref, "URI");
+		bool good = false;
+		if (uri && !strcmp(uri, want_t)) {
+			n_t++;
+			if (target_digest)
+				memcpy(dg, target_digest, sizeof dg);
+			good = ref_shape_ok(ref, true) &&
+			       (target_digest || digest_subtree(target, sig, dg)) &&
+			       digest_value_is(ref, dg);
+		} else if (uri && !strcmp(uri, want_sp) && sp_ok) {
+			n_sp++;
+			good = ref_shape_ok(ref, false) && digest_subtree(sp, NULL, dg) &&
+			       digest_value_is(ref, dg);
+		}
+		free(uri);
+		if (!good)
+			return own_fail(err, "reference digest");
+	}
+	if (n_refs != 2 || n_t != 1 || n_sp != 1)
+		return own_fail(err, "references");
+
+	/* the certificate in KeyInfo is the signer's, byte for byte */
+	char *cb64 = text_of(xmlSecFindNode(sig, xmlSecNodeX509Certificate, xmlSecDSigNs));
+	unsigned char *der = NULL, *mine = NULL;
+	size_t der_len = 0, mine_len = 0;
+	bool same = cb64 && b64_decode(cb64, &der, &der_len) && cert_der(expect, &mine, &mine_len) &&
+		    der_len == mine_len && !memcmp(der, mine, der_len);
+	free(cb64);
+	free(der);
+	free(mine);
+	if (!same)
+		return own_fail(err, "KeyInfo certificate");
+
+	/* the SignatureValue over the canonical SignedInfo */
+	struct strbuf c = STRBUF_INIT;
+	struct c14n_sink k = { NULL, &c };
+	char *sv = text_of(child_el(sig, "SignatureValue", DSIG_NS));
+	unsigned char *raw = NULL, *dsig = NULL;
+	size_t raw_len = 0, dsig_len = 0;
+	bool ok = c14n_subtree(si, NULL, &k) && sv && b64_decode(sv, &raw, &raw_len);
+	if (ok && ec) {
+		ok = signer_ecdsa_raw_to_der(raw, raw_len, &dsig, &dsig_len);
+	} else if (ok) {
+		dsig = raw;
+		dsig_len = raw_len;
+		raw = NULL;
+	}
+	EVP_MD_CTX *md = ok ? EVP_MD_CTX_new() : NULL;
+	ok = md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(expect)) == 1 &&
+	     EVP_DigestVerify(md, dsig, dsig_len, (const unsigned char *)c.data, c.len) == 1;
+	EVP_MD_CTX_free(md);
+	free(raw);
+	free(dsig);
+	free(sv);
+	sb_free(&c);
+	ERR_clear_error();
+	return ok ? true : own_fail(err, "SignatureValue");
 }
 
 /* Preorder index of every element, for the byte scanner. */
@@ -758,6 +987,7 @@ prepare(const char *data, size_t len, struct prepared *p, struct err *err)
 	return true;
 }
 
+static bool check_own_mem(const char *data, size_t len, X509 *cert, size_t n, struct err *err);
 static bool sign_stream(const char *in, const char *out, struct signer *signer,
 			const struct xades_sign_opts *o, size_t *n_signed, bool *done, struct err *err);
 static bool plan_stream(const char *in, struct xades_plan *plan, bool *done,
@@ -765,18 +995,23 @@ static bool plan_stream(const char *in, struct xades_plan *plan, bool *done,
 static bool verify_stream(const char *path, const struct xades_verify_opts *opts,
 			  struct xades_report *rep, bool *done, struct err *err);
 
-/* Whether PATH is big enough for the streaming path (the threshold can be
- * lowered with LIASSE_PES_STREAM_MIN, in bytes, to test that path). */
+/* Whether PATH goes to the streaming path: when signing, always (it is the
+ * faster one; files it cannot sign per Bordereau go on to the DOM path);
+ * when verifying, from 8 MB (MIN_DEFAULT). LIASSE_PES_STREAM_MIN (bytes)
+ * sets the threshold of both, for tests. */
 static bool
-wants_stream(const char *path)
+wants_stream(const char *path, size_t min_default)
 {
 	struct stat st;
-	size_t min = (size_t)8 << 20;
+	size_t min = min_default;
 	const char *e = getenv("LIASSE_PES_STREAM_MIN");
 	if (e && *e)
 		min = (size_t)strtoull(e, NULL, 10);
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= min;
 }
+
+#define STREAM_SIGN_MIN 0
+#define STREAM_VERIFY_MIN ((size_t)8 << 20)
 
 bool
 xades_plan_file(const char *in, struct xades_plan *plan, struct err *err)
@@ -784,7 +1019,7 @@ xades_plan_file(const char *in, struct xades_plan *plan, struct err *err)
 	char *data;
 	size_t len;
 	memset(plan, 0, sizeof *plan);
-	if (wants_stream(in)) {
+	if (wants_stream(in, STREAM_SIGN_MIN)) {
 		bool done;
 		if (!plan_stream(in, plan, &done, err))
 			return false;
@@ -806,25 +1041,6 @@ xades_plan_file(const char *in, struct xades_plan *plan, struct err *err)
 	}
 	free(data);
 	return ok;
-}
-
-/* Whether the report on what was just signed shows N valid signatures
- * (else a French message); frees REP. */
-static bool
-own_signatures_valid(struct xades_report *rep, size_t n, struct err *err)
-{
-	bool good = rep->all_valid && rep->n_sigs == n;
-	if (!good) {
-		err_set(err, ERR_INTERNAL,
-			_("La signature produite ne se vérifie pas : fichier non écrit."));
-		for (size_t i = 0; i < rep->n_sigs; i++)
-			if (!rep->sigs[i].valid) {
-				err_detail(err, "%s: %s", rep->sigs[i].target, rep->sigs[i].problem);
-				break;
-			}
-	}
-	xades_report_free(rep);
-	return good;
 }
 
 bool
@@ -865,17 +1081,12 @@ xades_sign_mem(const char *data, size_t len, struct signer *signer,
 	bool ok = scan_end_tags(data, len, idx, p.n_targets, off, false);
 	if (!ok)
 		err_set(err, ERR_INPUT, _("Structure du fichier inattendue : signature impossible."));
-	xmlSecKeyPtr dkey = ok ? dummy_key(mech) : NULL;
-	if (ok && !dkey)
-		ok = err_set(err, ERR_INTERNAL, _("Clé de travail xmlsec impossible."));
 	time_t now = o->signing_time ? o->signing_time : time(NULL);
 	for (size_t i = 0; ok && i < p.n_targets; i++) {
-		ok = sign_target(p.targets[i], signer, mech, dkey, o, now, err);
+		ok = sign_target(p.targets[i], NULL, signer, mech, o, now, err);
 		if (ok && o->progress)
 			o->progress(o->progress_data, i + 1, p.n_targets);
 	}
-	if (dkey)
-		xmlSecKeyDestroy(dkey);
 
 	/* splice each signature before its element's end tag */
 	struct strbuf sb = STRBUF_INIT;
@@ -911,13 +1122,8 @@ xades_sign_mem(const char *data, size_t len, struct signer *signer,
 	}
 	sb_addn(&sb, data + pos, len - pos);
 
-	/* verify what will be written, with the XAdES checks */
-	struct xades_report rep;
-	if (!xades_verify_mem(sb.data, sb.len, NULL, &rep, err)) {
-		sb_free(&sb);
-		return false;
-	}
-	if (!own_signatures_valid(&rep, n_targets, err)) {
+	/* read back what will be written and check it */
+	if (!check_own_mem(sb.data, sb.len, signer_cert(signer), n_targets, err)) {
 		sb_free(&sb);
 		return false;
 	}
@@ -937,7 +1143,7 @@ xades_sign_file(const char *in, const char *out, struct signer *signer,
 {
 	char *data, *res;
 	size_t len, res_len;
-	if (wants_stream(in)) {
+	if (wants_stream(in, STREAM_SIGN_MIN)) {
 		static const struct xades_sign_opts defaults = { 0 };
 		bool done;
 		if (n_signed)
@@ -1413,10 +1619,10 @@ xades_verify_mem(const char *data, size_t len, const struct xades_verify_opts *o
 	return ok;
 }
 
-/* ---------- streaming (large files, per-Bordereau signatures): the file
- * is read with a streaming reader, one Bordereau at a time, instead of a
- * DOM; the signed file is the original bytes with each signature spliced
- * before its Bordereau's end tag. */
+/* ---------- streaming (per-Bordereau signatures): the file is read with a
+ * streaming reader, one Bordereau at a time, instead of a DOM; the signed
+ * file is the original bytes with each signature spliced before its
+ * Bordereau's end tag. */
 
 struct stream_info {
 	size_t n_bord, n_bord_with_id;
@@ -1428,10 +1634,19 @@ struct stream_info {
 	char encoding[64];
 };
 
-/* Called with a copy of one Bordereau placed in MINI, a document holding
- * only the shells of PES_Aller and of its part; IDX is the Bordereau's
- * preorder element index in the file. */
-typedef bool (*stream_fn)(void *ctx, xmlDocPtr mini, xmlNode *bord, size_t idx, struct err *err);
+struct walk {
+	xmlDocPtr mini;        /* the shells of PES_Aller and of the current part */
+	xmlNode *mroot, *mpart;
+	struct stream_info *info;
+	const unsigned char *digest; /* of the Bordereau handed over, or NULL */
+	xmlHashTablePtr bord_ids;    /* the Ids inside it (element names) */
+};
+
+/* Called with each Bordereau: a copy placed in W->mini's part (IN_MINI),
+ * else the reader's own subtree (to be left as it was found); IDX is its
+ * preorder element index in the file, N_EL its number of elements. */
+typedef bool (*stream_fn)(void *ctx, struct walk *w, xmlNode *bord, size_t idx, size_t n_el,
+			  struct err *err);
 
 static size_t
 count_elements(const xmlNode *n)
@@ -1443,168 +1658,745 @@ count_elements(const xmlNode *n)
 	return c;
 }
 
+/* ---------- exclusive c14n from SAX events
+ *
+ * The streaming passes canonicalise each Bordereau as the parser reads it,
+ * without building its tree: exclusive c14n (without comments) written
+ * from the SAX2 events, as libxml2's xmlC14N would write it from the tree
+ * (same escaping, attributes sorted by namespace then name, namespace
+ * declarations rendered where visibly used and sorted by prefix). */
+
+struct sc14n_ns {
+	char *prefix; /* "" for the default namespace */
+	char *uri;
+	int depth;    /* of the element that rendered it */
+};
+
+struct sc14n {
+	EVP_MD_CTX *md;
+	struct strbuf buf;      /* flushed into MD from time to time */
+	struct sc14n_ns *ns;    /* rendered, innermost last */
+	size_t n_ns, cap_ns;
+	int depth;
+	bool failed;
+};
+
+static void
+sc14n_flush(struct sc14n *c)
+{
+	if (c->buf.len && !EVP_DigestUpdate(c->md, c->buf.data, c->buf.len))
+		c->failed = true;
+	c->buf.len = 0;
+}
+
+static void
+sc14n_begin(struct sc14n *c)
+{
+	c->buf.len = 0;
+	c->depth = 0;
+	c->failed = !EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
+}
+
 static bool
-stream_walk(const char *path, stream_fn fn, void *ctx, struct stream_info *info, struct err *err)
+sc14n_end(struct sc14n *c, unsigned char out[32])
+{
+	unsigned int len = 0;
+	sc14n_flush(c);
+	for (size_t i = 0; i < c->n_ns; i++) {
+		free(c->ns[i].prefix);
+		free(c->ns[i].uri);
+	}
+	c->n_ns = 0;
+	return !c->failed && EVP_DigestFinal_ex(c->md, out, &len) && len == 32;
+}
+
+/* Appends S[0..LEN) escaped as text (TEXT) or as an attribute value. */
+static void
+sc14n_escaped(struct sc14n *c, const xmlChar *s, size_t len, bool text)
+{
+	size_t from = 0;
+	for (size_t i = 0; i < len; i++) {
+		const char *rep = NULL;
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = text ? "&gt;" : NULL; break;
+		case '"': rep = text ? NULL : "&quot;"; break;
+		case '\t': rep = text ? NULL : "&#x9;"; break;
+		case '\n': rep = text ? NULL : "&#xA;"; break;
+		case '\r': rep = "&#xD;"; break;
+		}
+		if (!rep)
+			continue;
+		sb_addn(&c->buf, (const char *)s + from, i - from);
+		sb_add(&c->buf, rep);
+		from = i + 1;
+	}
+	sb_addn(&c->buf, (const char *)s + from, len - from);
+	if (c->buf.len >= 65536)
+		sc14n_flush(c);
+}
+
+static void
+sc14n_qname(struct sc14n *c, const xmlChar *prefix, const xmlChar *local)
+{
+	if (prefix && *prefix) {
+		sb_add(&c->buf, (const char *)prefix);
+		sb_addc(&c->buf, ':');
+	}
+	sb_add(&c->buf, (const char *)local);
+}
+
+/* The URI rendered for PREFIX by an output ancestor, NULL if none. */
+static const char *
+sc14n_rendered(const struct sc14n *c, const char *prefix)
+{
+	for (size_t i = c->n_ns; i-- > 0;)
+		if (!strcmp(c->ns[i].prefix, prefix))
+			return c->ns[i].uri;
+	return NULL;
+}
+
+struct sc14n_attr {
+	const xmlChar *local, *prefix, *uri, *value, *end;
+};
+
+static int
+sc14n_attr_cmp(const void *a, const void *b)
+{
+	const struct sc14n_attr *x = a, *y = b;
+	if (!x->uri != !y->uri)
+		return x->uri ? 1 : -1;
+	int r = x->uri ? strcmp((const char *)x->uri, (const char *)y->uri) : 0;
+	return r ? r : strcmp((const char *)x->local, (const char *)y->local);
+}
+
+static int
+sc14n_ns_cmp(const void *a, const void *b)
+{
+	const struct sc14n_ns *x = a, *y = b;
+	return strcmp(x->prefix, y->prefix);
+}
+
+static void
+sc14n_start(struct sc14n *c, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+	    int nb_attributes, const xmlChar **attributes)
+{
+	c->depth++;
+	sb_addc(&c->buf, '<');
+	sc14n_qname(c, prefix, local);
+
+	/* the namespaces this element visibly uses: its own, its attributes' */
+	struct sc14n_ns use[1 + 64];
+	size_t n_use = 0;
+	struct sc14n_attr attrs_small[32], *attrs = attrs_small;
+	if (nb_attributes > 32)
+		attrs = xmalloc((size_t)nb_attributes * sizeof *attrs);
+	use[n_use++] = (struct sc14n_ns){ (char *)(prefix ? (const char *)prefix : ""),
+					  (char *)(uri ? (const char *)uri : ""), 0 };
+	for (int i = 0; i < nb_attributes; i++) {
+		const xmlChar **a = attributes + 5 * i;
+		attrs[i] = (struct sc14n_attr){ a[0], a[1], a[2], a[3], a[4] };
+		if (!a[1] || !strcmp((const char *)a[1], "xml"))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < n_use; k++)
+			seen = seen || !strcmp(use[k].prefix, (const char *)a[1]);
+		if (!seen && n_use < sizeof use / sizeof use[0])
+			use[n_use++] = (struct sc14n_ns){ (char *)a[1], (char *)(a[2] ? (const char *)a[2] : ""), 0 };
+		else if (!seen)
+			c->failed = true;
+	}
+	/* rendered unless an output ancestor already did with the same URI
+	 * (no ancestor counts as the empty default namespace) */
+	struct sc14n_ns out[1 + 64];
+	size_t n_out = 0;
+	for (size_t k = 0; k < n_use; k++) {
+		if (!strcmp(use[k].prefix, "xml"))
+			continue;
+		const char *r = sc14n_rendered(c, use[k].prefix);
+		if (!r && !*use[k].prefix)
+			r = "";
+		if (r && !strcmp(r, use[k].uri))
+			continue;
+		out[n_out++] = use[k];
+	}
+	if (n_out > 1)
+		qsort(out, n_out, sizeof *out, sc14n_ns_cmp);
+	for (size_t k = 0; k < n_out; k++) {
+		sb_add(&c->buf, *out[k].prefix ? " xmlns:" : " xmlns");
+		sb_add(&c->buf, out[k].prefix);
+		sb_add(&c->buf, "=\"");
+		sc14n_escaped(c, (const xmlChar *)out[k].uri, strlen(out[k].uri), false);
+		sb_addc(&c->buf, '"');
+		if (c->n_ns == c->cap_ns) {
+			c->cap_ns = c->cap_ns ? 2 * c->cap_ns : 16;
+			c->ns = xrealloc(c->ns, c->cap_ns * sizeof *c->ns);
+		}
+		c->ns[c->n_ns++] = (struct sc14n_ns){ xstrdup(out[k].prefix), xstrdup(out[k].uri),
+						      c->depth };
+	}
+	if (nb_attributes > 1)
+		qsort(attrs, (size_t)nb_attributes, sizeof *attrs, sc14n_attr_cmp);
+	for (int i = 0; i < nb_attributes; i++) {
+		sb_addc(&c->buf, ' ');
+		sc14n_qname(c, attrs[i].prefix, attrs[i].local);
+		sb_add(&c->buf, "=\"");
+		/* SAX2 hands "&" over as "&#38;" when entities are not replaced */
+		const xmlChar *v = attrs[i].value, *e = attrs[i].end, *amp;
+		while ((amp = memmem(v, (size_t)(e - v), "&#38;", 5)) != NULL) {
+			sc14n_escaped(c, v, (size_t)(amp - v), false);
+			sb_add(&c->buf, "&amp;");
+			v = amp + 5;
+		}
+		sc14n_escaped(c, v, (size_t)(e - v), false);
+		sb_addc(&c->buf, '"');
+	}
+	if (attrs != attrs_small)
+		free(attrs);
+	sb_addc(&c->buf, '>');
+}
+
+static void
+sc14n_end_el(struct sc14n *c, const xmlChar *local, const xmlChar *prefix)
+{
+	sb_add(&c->buf, "</");
+	sc14n_qname(c, prefix, local);
+	sb_addc(&c->buf, '>');
+	while (c->n_ns && c->ns[c->n_ns - 1].depth == c->depth) {
+		c->n_ns--;
+		free(c->ns[c->n_ns].prefix);
+		free(c->ns[c->n_ns].uri);
+	}
+	c->depth--;
+}
+
+static void
+sc14n_pi(struct sc14n *c, const xmlChar *target, const xmlChar *data)
+{
+	sb_add(&c->buf, "<?");
+	sb_add(&c->buf, (const char *)target);
+	if (data && *data) {
+		sb_addc(&c->buf, ' ');
+		for (const xmlChar *p = data; *p; p++)
+			if (*p == '\r')
+				sb_add(&c->buf, "&#xD;");
+			else
+				sb_addc(&c->buf, (char)*p);
+	}
+	sb_add(&c->buf, "?>");
+}
+
+/* The state of stream_walk. libxml2's own SAX2 handlers build the tree, but
+ * only of what is needed: the root and the parts as empty shells, the
+ * parts' headers, each Bordereau as a shell holding only its signature
+ * (or whole when FULL), nothing else; ours hand each Bordereau over once
+ * complete, with the digest of its exclusive c14n (signature left out)
+ * computed from the events when C14N, and free every finished child of
+ * the root and of the parts, so that memory stays bounded. */
+enum { B_NONE, B_SHELL, B_FULL };
+
+struct sax_walk {
+	bool in_mini, c14n;
+	size_t cross;           /* this Bordereau (from 0) is built whole */
+	stream_fn fn;
+	void *ctx;
+	struct walk w;
+	struct err *err;
+	bool failed;            /* ERR holds why (or a callback's stop) */
+	int depth;              /* of the next element to start */
+	char *mode;             /* B_* of each open element, by depth */
+	int cap_mode;
+	size_t counter;         /* preorder index of the next element */
+	size_t bord_idx;        /* the current Bordereau's */
+	size_t n_seen;          /* Bordereaux started */
+	int skip_c14n;          /* depth of the signature left out, or 0 */
+	bool in_bord;
+	bool part_hdr;          /* the current part has its header */
+	xmlHashTablePtr ids;    /* Bordereau Ids */
+	xmlHashTablePtr bord_ids; /* Ids inside the current Bordereau */
+	struct sc14n c;
+	unsigned char digest[32];
+};
+
+static void
+walk_fail(void *ctx, struct sax_walk *s)
+{
+	s->failed = true;
+	xml_sax_stop(ctx, s->err->msg);
+}
+
+static bool
+is_part(const xmlNode *n)
+{
+	return is_el(n, "PES_DepenseAller", NULL) || is_el(n, "PES_RecetteAller", NULL);
+}
+
+static bool
+is_part_name(const xmlChar *local, const xmlChar *uri)
+{
+	return !uri && (!strcmp((const char *)local, "PES_DepenseAller") ||
+			!strcmp((const char *)local, "PES_RecetteAller"));
+}
+
+/* The mode of the mode of the innermost open element. */
+static int
+walk_cur_mode(const struct sax_walk *s)
+{
+	return s->depth > 0 ? s->mode[s->depth - 1] : B_NONE;
+}
+
+static void
+walk_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+	   int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+	   const xmlChar **attributes)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct sax_walk *s = xml_sax_user(ctx);
+	struct stream_info *info = s->w.info;
+	if (s->failed)
+		return;
+	int depth = s->depth;
+	size_t me = s->counter++;
+	int pm = depth ? s->mode[depth - 1] : B_SHELL;
+	int m = B_NONE;
+	bool bord = false;
+	if (depth == 0) {
+		m = B_SHELL;
+	} else if (pm == B_FULL) {
+		m = B_FULL;
+	} else if (pm == B_SHELL) {
+		if (depth == 1) {
+			m = is_part_name(localname, uri) ? B_SHELL : B_NONE;
+			if (!strcmp((const char *)localname, "Signature") && uri &&
+			    !strcmp((const char *)uri, DSIG_NS))
+				info->global_sig = true;
+		} else if (depth == 2 && !uri &&
+			   (!strcmp((const char *)localname, "EnTeteDepense") ||
+			    !strcmp((const char *)localname, "EnTeteRecette"))) {
+			m = B_FULL;
+		} else if (depth == 2 && !uri && !strcmp((const char *)localname, "Bordereau")) {
+			bord = true;
+			m = s->in_mini || s->n_seen == s->cross ? B_FULL : B_SHELL;
+		} else if (depth == 3 && uri && !strcmp((const char *)localname, "Signature") &&
+			   !strcmp((const char *)uri, DSIG_NS)) {
+			m = B_FULL;
+		}
+	}
+	if (depth >= s->cap_mode) {
+		s->cap_mode = s->cap_mode ? 2 * s->cap_mode : 64;
+		s->mode = xrealloc(s->mode, (size_t)s->cap_mode);
+	}
+	s->mode[depth] = (char)m;
+	s->depth++;
+
+	/* inside a Bordereau: its Ids, its canonical form */
+	if (s->in_bord && depth >= 3) {
+		for (int i = 0; i < nb_attributes; i++) {
+			const xmlChar **a = attributes + 5 * i;
+			if (a[1] || strcmp((const char *)a[0], "Id"))
+				continue;
+			xmlChar *v = xmlStrndup(a[3], (int)(a[4] - a[3]));
+			const xmlChar *prev = xmlHashLookup(s->bord_ids, v);
+			if (prev) {
+				err_set(s->err, ERR_INPUT,
+					_("L'identifiant « %s » apparaît deux fois dans le fichier "
+					  "(éléments <%s> et <%s>) : fichier refusé."),
+					(const char *)v, (const char *)prev, (const char *)localname);
+				xmlFree(v);
+				walk_fail(ctx, s);
+				return;
+			}
+			xmlHashAddEntry(s->bord_ids, v, (void *)localname);
+			xmlFree(v);
+		}
+		if (depth == 3 && uri && !strcmp((const char *)localname, "Signature") &&
+		    !strcmp((const char *)uri, DSIG_NS))
+			s->skip_c14n = 3; /* the enveloped signature */
+	}
+	if (bord) {
+		s->in_bord = true;
+		s->bord_idx = me;
+		s->n_seen++;
+		info->n_bord++;
+		s->skip_c14n = 0;
+		xmlHashFree(s->bord_ids, NULL);
+		s->bord_ids = xmlHashCreate(16);
+		for (int i = 0; i < nb_attributes; i++) {
+			const xmlChar **a = attributes + 5 * i;
+			if (a[1] || strcmp((const char *)a[0], "Id"))
+				continue;
+			xmlChar *v = xmlStrndup(a[3], (int)(a[4] - a[3]));
+			xmlHashAddEntry(s->bord_ids, v, (void *)localname);
+			xmlFree(v);
+		}
+		if (s->c14n)
+			sc14n_begin(&s->c);
+	}
+	if (s->c14n && s->in_bord && !s->skip_c14n)
+		sc14n_start(&s->c, localname, prefix, uri, nb_attributes, attributes);
+
+	if (m == B_NONE)
+		return;
+	xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+			      nb_defaulted, attributes);
+	xmlNode *node = ctxt->node;
+	if (!node || (depth > 0 && node->parent == NULL)) {
+		err_set(s->err, ERR_INTERNAL, _("Lecture du fichier impossible."));
+		walk_fail(ctx, s);
+		return;
+	}
+	if (depth == 0) {
+		if (!is_el(node, "PES_Aller", NULL)) {
+			err_set(s->err, ERR_INPUT,
+				_("Ce fichier n'est pas un PES Aller (élément racine <%s>)."),
+				(const char *)node->name);
+			walk_fail(ctx, s);
+			return;
+		}
+		const xmlChar *enc = ctxt->encoding ? ctxt->encoding
+				     : ctxt->input && ctxt->input->encoding ? ctxt->input->encoding
+									    : NULL;
+		str_copy(info->encoding, sizeof info->encoding, enc ? (const char *)enc : "UTF-8");
+		char *rid = attr_of(node, "Id");
+		str_copy(info->root_id, sizeof info->root_id, rid ? rid : "");
+		free(rid);
+		s->w.mini = xmlNewDoc((const xmlChar *)"1.0");
+		s->w.mroot = xmlDocCopyNode(node, s->w.mini, 2);
+		xmlDocSetRootElement(s->w.mini, s->w.mroot);
+	} else if (depth == 1 && is_part(node)) {
+		/* as pes_find: every part has its header, with V="1" */
+		if (!s->part_hdr)
+			info->dematerialised = false;
+		s->part_hdr = false;
+		info->any_header = true;
+		if (s->w.mpart) {
+			xmlUnlinkNode(s->w.mpart);
+			xmlFreeNode(s->w.mpart);
+		}
+		s->w.mpart = xmlDocCopyNode(node, s->w.mini, 2);
+		xmlAddChild(s->w.mroot, s->w.mpart);
+	} else if (bord) {
+		char *id = attr_of(node, "Id");
+		if (id) {
+			info->n_bord_with_id++;
+			if (xmlHashAddEntry(s->ids, (const xmlChar *)id, s->ids) != 0) {
+				err_set(s->err, ERR_INPUT,
+					_("L'identifiant « %s » apparaît deux fois dans le fichier "
+					  "(éléments <%s> et <%s>) : fichier refusé."),
+					id, "Bordereau", "Bordereau");
+				free(id);
+				walk_fail(ctx, s);
+				return;
+			}
+		}
+		free(id);
+	}
+}
+
+static void
+walk_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct sax_walk *s = xml_sax_user(ctx);
+	struct stream_info *info = s->w.info;
+	if (s->failed)
+		return;
+	int depth = --s->depth;
+	int m = s->mode[depth];
+	if (s->c14n && s->in_bord && !s->skip_c14n)
+		sc14n_end_el(&s->c, localname, prefix);
+	if (s->skip_c14n == depth + 0 && depth == 3)
+		s->skip_c14n = 0;
+	bool bord_end = s->in_bord && depth == 2;
+	if (bord_end) {
+		s->in_bord = false;
+		if (s->c14n && !sc14n_end(&s->c, s->digest)) {
+			err_set(s->err, ERR_INTERNAL,
+				_("Le calcul des empreintes de la signature a échoué."));
+			walk_fail(ctx, s);
+			return;
+		}
+	}
+	if (m == B_NONE)
+		return;
+	xmlNode *node = ctxt->node;
+	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+	if (depth < 1 || depth > 2 || !node)
+		return;
+	if (depth == 2 && is_part(node->parent)) {
+		if (is_el(node, "EnTeteDepense", NULL) || is_el(node, "EnTeteRecette", NULL)) {
+			char *v = attr_of(child_el(node, "InfoDematerialisee", NULL), "V");
+			if (!v || strcmp(v, "1"))
+				info->dematerialised = false;
+			s->part_hdr = true;
+			free(v);
+		} else if (bord_end) {
+			char *id = attr_of(node, "Id");
+			if (signature_child(node) && info->n_bord_signed++ == 0)
+				str_copy(info->first_signed, sizeof info->first_signed, id ? id : "?");
+			free(id);
+			bool ok = true;
+			size_t n_el = s->counter - s->bord_idx;
+			s->w.digest = s->c14n ? s->digest : NULL;
+			s->w.bord_ids = s->bord_ids;
+			if (s->fn && s->in_mini) {
+				xmlNode *copy = xmlDocCopyNode(node, s->w.mini, 1);
+				xmlAddChild(s->w.mpart, copy);
+				ok = s->fn(s->ctx, &s->w, copy, s->bord_idx, n_el, s->err);
+				xmlUnlinkNode(copy);
+				xmlFreeNode(copy);
+				if (s->w.mini->ids) {
+					xmlFreeIDTable(s->w.mini->ids);
+					s->w.mini->ids = NULL;
+				}
+			} else if (s->fn) {
+				ok = s->fn(s->ctx, &s->w, node, s->bord_idx, n_el, s->err);
+			}
+			if (!ok) {
+				walk_fail(ctx, s);
+				return;
+			}
+		}
+	}
+	/* done with it: a child of a child of the root, or one of the root;
+	 * the text that follows must not be appended, through SAX2's fast
+	 * path, to a text node it did not make */
+	xmlUnlinkNode(node);
+	xmlFreeNode(node);
+	ctxt->nodemem = 0;
+	ctxt->nodelen = 0;
+}
+
+/* Text (CDATA: as a CDATA section in the tree): canonicalised as text. */
+static void
+walk_chars(void *ctx, const xmlChar *ch, int len, bool cdata)
+{
+	struct sax_walk *s = xml_sax_user(ctx);
+	if (s->failed)
+		return;
+	if (s->c14n && s->in_bord && !s->skip_c14n)
+		sc14n_escaped(&s->c, ch, (size_t)len, true);
+	if (walk_cur_mode(s) != B_FULL)
+		return;
+	if (cdata)
+		xmlSAX2CDataBlock(ctx, ch, len);
+	else
+		xmlSAX2Characters(ctx, ch, len);
+}
+
+static void
+walk_text(void *ctx, const xmlChar *ch, int len)
+{
+	walk_chars(ctx, ch, len, false);
+}
+
+static void
+walk_cdata(void *ctx, const xmlChar *ch, int len)
+{
+	walk_chars(ctx, ch, len, true);
+}
+
+static void
+walk_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	struct sax_walk *s = xml_sax_user(ctx);
+	if (s->failed)
+		return;
+	if (s->c14n && s->in_bord && !s->skip_c14n)
+		sc14n_pi(&s->c, target, data);
+	if (walk_cur_mode(s) == B_FULL)
+		xmlSAX2ProcessingInstruction(ctx, target, data);
+}
+
+static void
+walk_comment(void *ctx, const xmlChar *value)
+{
+	struct sax_walk *s = xml_sax_user(ctx);
+	if (!s->failed && walk_cur_mode(s) == B_FULL)
+		xmlSAX2Comment(ctx, value);
+}
+
+/* Reads PATH with the handlers above; FN (may be NULL) gets each Bordereau:
+ * a whole copy in W->mini (IN_MINI), else the shell from the file with
+ * W->digest when C14N; the Bordereau numbered CROSS (from 0) is whole. */
+static bool
+stream_walk(const char *path, bool in_mini, bool c14n, size_t cross, stream_fn fn, void *ctx,
+	    struct stream_info *info, struct err *err)
 {
 	memset(info, 0, sizeof *info);
 	info->dematerialised = true;
-	xmlTextReaderPtr r = xml_reader_open_safe(path, err);
-	if (!r)
-		return false;
-	xmlDocPtr mini = NULL;
-	xmlNode *mroot = NULL, *mpart = NULL;
-	xmlHashTablePtr ids = xmlHashCreate(64);
-	size_t counter = 0;
-	bool ok = true;
-	int rc = xml_reader_read(r, err);
-	while (ok && rc == 1) {
-		bool skipped = false;
-		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
-			goto next;
-		int depth = xmlTextReaderDepth(r);
-		xmlNode *node = xmlTextReaderCurrentNode(r);
-		size_t me = counter++;
-		if (!node) {
-			ok = err_set(err, ERR_INTERNAL, _("Lecture du fichier impossible."));
-			break;
-		}
-		if (depth == 0) {
-			if (!is_el(node, "PES_Aller", NULL)) {
-				ok = err_set(err, ERR_INPUT,
-					     _("Ce fichier n'est pas un PES Aller (élément racine <%s>)."),
-					     (const char *)node->name);
-				break;
-			}
-			const xmlChar *enc = xmlTextReaderConstEncoding(r);
-			str_copy(info->encoding, sizeof info->encoding, enc ? (const char *)enc : "UTF-8");
-			char *rid = attr_of(node, "Id");
-			str_copy(info->root_id, sizeof info->root_id, rid ? rid : "");
-			free(rid);
-			mini = xmlNewDoc((const xmlChar *)"1.0");
-			mroot = xmlDocCopyNode(node, mini, 2);
-			xmlDocSetRootElement(mini, mroot);
-		} else if (depth == 1) {
-			if (is_el(node, "Signature", DSIG_NS))
-				info->global_sig = true;
-			if (is_el(node, "PES_DepenseAller", NULL) || is_el(node, "PES_RecetteAller", NULL)) {
-				if (mpart) {
-					xmlUnlinkNode(mpart);
-					xmlFreeNode(mpart);
-				}
-				mpart = xmlDocCopyNode(node, mini, 2);
-				xmlAddChild(mroot, mpart);
-			}
-		} else if (depth == 2 && mpart && node->parent &&
-			   (is_el(node->parent, "PES_DepenseAller", NULL) ||
-			    is_el(node->parent, "PES_RecetteAller", NULL))) {
-			bool hdr = is_el(node, "EnTeteDepense", NULL) || is_el(node, "EnTeteRecette", NULL);
-			bool bord = is_el(node, "Bordereau", NULL);
-			if (!hdr && !bord)
-				goto next;
-			xmlNode *ex = xmlTextReaderExpand(r);
-			if (!ex) {
-				ok = err_set(err, ERR_INPUT, _("Le fichier n'est pas un XML bien formé."));
-				break;
-			}
-			counter += count_elements(ex->children);
-			if (hdr) {
-				info->any_header = true;
-				char *v = attr_of(child_el(ex, "InfoDematerialisee", NULL), "V");
-				if (!v || strcmp(v, "1"))
-					info->dematerialised = false;
-				free(v);
-			} else {
-				info->n_bord++;
-				char *id = attr_of(ex, "Id");
-				if (signature_child(ex) && info->n_bord_signed++ == 0)
-					str_copy(info->first_signed, sizeof info->first_signed, id ? id : "?");
-				if (id) {
-					info->n_bord_with_id++;
-					if (xmlHashAddEntry(ids, (const xmlChar *)id, ids) != 0) {
-						err_set(err, ERR_INPUT,
-							_("L'identifiant « %s » apparaît deux fois dans le fichier "
-							  "(éléments <%s> et <%s>) : fichier refusé."),
-							id, "Bordereau", "Bordereau");
-						free(id);
-						ok = false;
-						break;
-					}
-				}
-				free(id);
-				if (fn) {
-					xmlNode *copy = xmlDocCopyNode(ex, mini, 1);
-					xmlAddChild(mpart, copy);
-					ok = fn(ctx, mini, copy, me, err);
-					xmlUnlinkNode(copy);
-					xmlFreeNode(copy);
-					if (mini->ids) {
-						xmlFreeIDTable(mini->ids);
-						mini->ids = NULL;
-					}
-				}
-			}
-			skipped = true;
-		}
-next:
-		if (!ok)
-			break;
-		if (skipped) {
-			rc = xmlTextReaderNext(r);
-			if (rc < 0)
-				ok = err_set(err, ERR_INPUT, _("Le fichier n'est pas un XML bien formé."));
-			else if (rc == 1 && xmlTextReaderNodeType(r) == XML_READER_TYPE_END_ELEMENT)
-				rc = xml_reader_read(r, err);
-		} else {
-			rc = xml_reader_read(r, err);
-		}
-	}
-	if (ok && rc < 0)
+	struct sax_walk s = { .in_mini = in_mini, .c14n = c14n, .cross = cross, .fn = fn,
+			      .ctx = ctx, .err = err, .part_hdr = true, .ids = xmlHashCreate(64) };
+	s.w.info = info;
+	s.c.md = c14n ? EVP_MD_CTX_new() : NULL;
+	xmlSAXHandler sax;
+	xmlSAXVersion(&sax, 2);
+	sax.startElementNs = walk_start;
+	sax.endElementNs = walk_end;
+	sax.characters = walk_text;
+	sax.ignorableWhitespace = walk_text;
+	sax.cdataBlock = walk_cdata;
+	sax.processingInstruction = walk_pi;
+	sax.comment = walk_comment;
+	struct err perr = { 0 };
+	bool ok = (!c14n || s.c.md) && xml_sax_file_safe(path, &sax, &s, &perr);
+	if (s.failed) {
 		ok = false;
-	if (ok && !mini)
+	} else if (!ok) {
+		*err = perr;
+	} else if (s.counter == 0) {
 		ok = err_set(err, ERR_INPUT, _("Le fichier est vide."));
-	if (!info->any_header)
+	}
+	if (!s.part_hdr || !info->any_header)
 		info->dematerialised = false;
-	xmlHashFree(ids, NULL);
-	if (mini)
-		xmlFreeDoc(mini);
-	xmlFreeTextReader(r);
+	xmlHashFree(s.ids, NULL);
+	xmlHashFree(s.bord_ids, NULL);
+	if (s.w.mini)
+		xmlFreeDoc(s.w.mini);
+	free(s.mode);
+	sb_free(&s.c.buf);
+	for (size_t i = 0; i < s.c.n_ns; i++) {
+		free(s.c.ns[i].prefix);
+		free(s.c.ns[i].uri);
+	}
+	free(s.c.ns);
+	EVP_MD_CTX_free(s.c.md);
+	return ok;
+}
+
+/* Verifies a copy of BORD placed in the shells of W, with xmlsec and the
+ * XAdES checks (verify_doc). */
+static bool
+walk_verify_in_mini(struct walk *w, xmlNode *bord, struct xades_report *rep, struct err *err)
+{
+	xmlNode *copy = xmlDocCopyNode(bord, w->mini, 1);
+	if (!copy)
+		return err_set(err, ERR_INTERNAL, _("Mémoire insuffisante."));
+	xmlAddChild(w->mpart, copy);
+	bool ok = verify_doc(w->mini, NULL, rep, err);
+	xmlUnlinkNode(copy);
+	xmlFreeNode(copy);
+	if (w->mini->ids) {
+		xmlFreeIDTable(w->mini->ids);
+		w->mini->ids = NULL;
+	}
 	return ok;
 }
 
 struct stream_sign {
 	struct signer *signer;
 	enum signer_mech mech;
-	xmlSecKeyPtr dkey;
 	const struct xades_sign_opts *o;
 	time_t now;
 	const char *enc;
-	size_t n, total;
-	size_t *idx;
+	struct stream_info *info; /* as read so far */
+	bool need_dom;            /* a Bordereau without Id: not for this path */
+	size_t n, cap, total;
+	size_t *idx, *n_el;
 	char **blob;
 	size_t *blob_len;
 };
 
 static bool
-stream_sign_one(void *ctx, xmlDocPtr mini, xmlNode *bord, size_t idx, struct err *err)
+stream_sign_one(void *ctx, struct walk *w, xmlNode *bord, size_t idx, size_t n_el, struct err *err)
 {
 	struct stream_sign *s = ctx;
-	if (signature_child(bord)) /* checked by the survey */
-		return err_set(err, ERR_INPUT, _("Le fichier a changé pendant la signature."));
-	if (!register_ids(mini, bord, err) ||
-	    !sign_target(bord, s->signer, s->mech, s->dkey, s->o, s->now, err))
+	char *id = attr_of(bord, "Id");
+	if (!id) {
+		s->need_dom = true;
 		return false;
-	size_t slen;
-	char *blob = serialize_node(signature_child(bord), s->enc, &slen);
+	}
+	if (signature_child(bord)) {
+		err_set(err, ERR_INPUT,
+			_("Le bordereau %s est déjà signé : une seule signature par élément (pas de "
+			  "co-signature)."),
+			id);
+		free(id);
+		return false;
+	}
+	free(id);
+	if (!s->info->dematerialised && !s->o->allow_not_dematerialised)
+		return err_set(err, ERR_INPUT,
+			       _("InfoDematerialisee est absent ou à 0 dans ce PES : la DGFiP rejette "
+				 "un flux signé dans ce cas. Confirmez pour signer quand même."));
+	/* the signature is built in an empty copy of the Bordereau (same
+	 * attributes and namespaces), with the digest computed as it was read */
+	char sig_id[300], sp_id[310];
+	char *bid = attr_of(bord, "Id");
+	snprintf(sig_id, sizeof sig_id, "%.200s_SIG_1", bid ? bid : "");
+	snprintf(sp_id, sizeof sp_id, "%s_SP", sig_id);
+	free(bid);
+	if (xmlHashLookup(w->bord_ids, (const xmlChar *)sig_id) ||
+	    xmlHashLookup(w->bord_ids, (const xmlChar *)sp_id))
+		return err_set(err, ERR_INPUT, _("L'identifiant « %s » existe déjà dans le fichier."),
+			       xmlHashLookup(w->bord_ids, (const xmlChar *)sig_id) ? sig_id : sp_id);
+	if (!w->digest)
+		return err_set(err, ERR_INTERNAL, _("Le calcul des empreintes de la signature a échoué."));
+	xmlDocPtr bdoc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNode *shell = bdoc ? xmlDocCopyNode(bord, bdoc, 2) : NULL;
+	if (!shell) {
+		if (bdoc)
+			xmlFreeDoc(bdoc);
+		return err_set(err, ERR_INTERNAL, _("Mémoire insuffisante."));
+	}
+	xmlDocSetRootElement(bdoc, shell);
+	size_t slen = 0;
+	char *blob = NULL;
+	if (register_ids(bdoc, shell, err) &&
+	    sign_target(shell, w->digest, s->signer, s->mech, s->o, s->now, err))
+		blob = serialize_node(signature_child(shell), s->enc, &slen);
+	xmlFreeDoc(bdoc);
+	if (err->code)
+		return false;
 	if (!blob)
 		return err_set(err, ERR_INTERNAL, _("Écriture de la signature impossible (encodage %s)."),
 			       s->enc);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->idx = xrealloc(s->idx, s->cap * sizeof *s->idx);
+		s->n_el = xrealloc(s->n_el, s->cap * sizeof *s->n_el);
+		s->blob = xrealloc(s->blob, s->cap * sizeof *s->blob);
+		s->blob_len = xrealloc(s->blob_len, s->cap * sizeof *s->blob_len);
+	}
 	s->idx[s->n] = idx;
+	s->n_el[s->n] = n_el;
 	s->blob[s->n] = blob;
 	s->blob_len[s->n] = slen;
 	s->n++;
 	if (s->o->progress)
-		s->o->progress(s->o->progress_data, s->n, s->total);
+		s->o->progress(s->o->progress_data, s->n, s->total > s->n ? s->total : s->n);
 	return true;
+}
+
+/* Reading back a file signed per Bordereau: check_own_signature on each,
+ * and verify_doc on the one numbered CROSS. */
+struct stream_check {
+	X509 *cert;
+	size_t n, cross;
+};
+
+static bool
+stream_check_one(void *ctx, struct walk *w, xmlNode *bord, size_t idx, size_t n_el, struct err *err)
+{
+	struct stream_check *c = ctx;
+	(void)idx;
+	(void)n_el;
+	xmlNode *sig = signature_child(bord);
+	if (!sig)
+		return own_fail(err, "unsigned Bordereau");
+	if (!check_own_signature(sig, c->cert, w->digest, err))
+		return false;
+	if (c->n++ != c->cross)
+		return true;
+	struct xades_report rep;
+	if (!walk_verify_in_mini(w, bord, &rep, err))
+		return false;
+	bool good = rep.n_sigs == 1 && rep.all_valid;
+	if (!good)
+		own_fail(err, rep.n_sigs ? rep.sigs[0].problem : "xmlsec");
+	xades_report_free(&rep);
+	return good;
 }
 
 struct stream_verify {
@@ -1613,13 +2405,14 @@ struct stream_verify {
 };
 
 static bool
-stream_verify_one(void *ctx, xmlDocPtr mini, xmlNode *bord, size_t idx, struct err *err)
+stream_verify_one(void *ctx, struct walk *w, xmlNode *bord, size_t idx, size_t n_el, struct err *err)
 {
 	struct stream_verify *s = ctx;
 	(void)bord;
 	(void)idx;
+	(void)n_el;
 	struct xades_report one;
-	if (!verify_doc(mini, s->opts, &one, err))
+	if (!verify_doc(w->mini, s->opts, &one, err))
 		return false;
 	struct xades_report *rep = s->rep;
 	rep->sigs = xrealloc(rep->sigs, (rep->n_sigs + one.n_sigs + 1) * sizeof *rep->sigs);
@@ -1651,7 +2444,7 @@ verify_stream(const char *path, const struct xades_verify_opts *opts, struct xad
 	*done = false;
 	if (!xades_init(err))
 		return false;
-	bool ok = stream_walk(path, stream_verify_one, &s, &info, err);
+	bool ok = stream_walk(path, true, false, (size_t)-1, stream_verify_one, &s, &info, err);
 	if (ok && info.global_sig) {
 		xades_report_free(rep);
 		return true;
@@ -1699,14 +2492,14 @@ write_spliced(int fd, const char *data, size_t len, const struct stream_sign *s,
 	return true;
 }
 
-/* First pass over a large file: *DONE false when it is for the DOM path
+/* A structure pass over a file: *DONE false when it is for the DOM path
  * (not every Bordereau has an Id: global signature, or the refusal the
  * DOM path words); false when it cannot be signed per Bordereau. */
 static bool
 stream_survey(const char *in, struct stream_info *info, bool *done, struct err *err)
 {
 	*done = false;
-	if (!xades_init(err) || !stream_walk(in, NULL, NULL, info, err))
+	if (!xades_init(err) || !stream_walk(in, false, false, (size_t)-1, NULL, NULL, info, err))
 		return false;
 	if (info->n_bord == 0 || info->n_bord_with_id != info->n_bord)
 		return true;
@@ -1721,102 +2514,151 @@ stream_survey(const char *in, struct stream_info *info, bool *done, struct err *
 	return true;
 }
 
-/* What a large file would get; *DONE as for stream_survey. */
+/* The last plan made by the streaming path, kept so that signing the same
+ * unchanged file right after (the usual sequence: plan, confirmation,
+ * signature) does not read it once more just to know the number of
+ * Bordereaux; the signing pass checks everything again as it reads. */
+static struct {
+	bool valid;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct xades_plan plan;
+} last_plan;
+
+static bool
+same_file(const struct stat *st)
+{
+	return last_plan.valid && st->st_dev == last_plan.dev && st->st_ino == last_plan.ino &&
+	       st->st_size == last_plan.size && st->st_mtim.tv_sec == last_plan.mtime.tv_sec &&
+	       st->st_mtim.tv_nsec == last_plan.mtime.tv_nsec;
+}
+
+/* What a file would get; *DONE as for stream_survey. */
 static bool
 plan_stream(const char *in, struct xades_plan *plan, bool *done, struct err *err)
 {
 	struct stream_info info;
-	bool ok = stream_survey(in, &info, done, err);
+	struct stat before, after;
+	last_plan.valid = false;
+	bool ok = stat(in, &before) == 0 && stream_survey(in, &info, done, err);
 	if (!ok || !*done)
 		return ok;
 	plan->global = false;
 	plan->n_targets = info.n_bord;
 	plan->dematerialised = info.dematerialised;
 	str_copy(plan->root_id, sizeof plan->root_id, info.root_id);
+	if (stat(in, &after) == 0 && !memcmp(&before.st_mtim, &after.st_mtim, sizeof before.st_mtim)) {
+		last_plan.plan = *plan;
+		last_plan.dev = after.st_dev;
+		last_plan.ino = after.st_ino;
+		last_plan.size = after.st_size;
+		last_plan.mtime = after.st_mtim;
+		last_plan.valid = true;
+	}
 	return true;
 }
 
-/* Per-Bordereau signing of a large file; *DONE false when the file needs
- * the DOM path (global signature). */
+/* Per-Bordereau signing; *DONE false when the file needs the DOM path
+ * (global signature). One pass signs, checking the structure as it goes;
+ * the result is written, then read back and checked (stream_check_one)
+ * before it replaces OUT. */
 static bool
 sign_stream(const char *in, const char *out, struct signer *signer, const struct xades_sign_opts *o,
 	    size_t *n_signed, bool *done, struct err *err)
 {
 	struct stream_info info;
-	bool ok = stream_survey(in, &info, done, err);
-	if (!ok || !*done)
-		return ok;
-	if (!info.dematerialised && !o->allow_not_dematerialised)
-		return err_set(err, ERR_INPUT,
-			       _("InfoDematerialisee est absent ou à 0 dans ce PES : la DGFiP rejette "
-				 "un flux signé dans ce cas. Confirmez pour signer quand même."));
+	struct stat st;
+	size_t total = 0;
+	*done = false;
+	if (!xades_init(err))
+		return false;
+	if (stat(in, &st) == 0 && same_file(&st)) {
+		if (last_plan.plan.global)
+			return true;
+		total = last_plan.plan.n_targets;
+		*done = true;
+	} else {
+		bool ok = stream_survey(in, &info, done, err);
+		if (!ok || !*done)
+			return ok;
+		total = info.n_bord;
+	}
 	if ((o->city && !xmlCheckUTF8((const xmlChar *)o->city)) ||
 	    (o->role && !xmlCheckUTF8((const xmlChar *)o->role)))
 		return err_set(err, ERR_INPUT, _("Texte invalide (UTF-8 attendu) pour la ville ou le rôle."));
-	struct stream_sign s = { .signer = signer, .o = o, .enc = info.encoding, .total = info.n_bord };
+	struct stream_sign s = { .signer = signer, .o = o, .enc = info.encoding, .info = &info,
+				 .total = total };
 	if (!signer_default_mech(signer, &s.mech, err))
 		return false;
-	s.dkey = dummy_key(s.mech);
-	if (!s.dkey)
-		return err_set(err, ERR_INTERNAL, _("Clé de travail xmlsec impossible."));
 	s.now = o->signing_time ? o->signing_time : time(NULL);
-	s.idx = xcalloc(info.n_bord, sizeof *s.idx);
-	s.blob = xcalloc(info.n_bord, sizeof *s.blob);
-	s.blob_len = xcalloc(info.n_bord, sizeof *s.blob_len);
-	size_t *off = xcalloc(info.n_bord, sizeof *off);
-	struct stream_info info2;
-	ok = stream_walk(in, stream_sign_one, &s, &info2, err);
-	xmlSecKeyDestroy(s.dkey);
-	if (ok && s.n != info.n_bord)
-		ok = err_set(err, ERR_INTERNAL, _("Le fichier a changé pendant la signature."));
+	bool ok = stream_walk(in, false, true, (size_t)-1, stream_sign_one, &s, &info, err);
+	if (!ok && s.need_dom) {
+		/* a Bordereau without Id: the file changed since the plan */
+		ok = true;
+		*done = false;
+	} else if (ok && s.n == 0) {
+		*done = false;
+	} else if (ok && info.global_sig) {
+		ok = err_set(err, ERR_INPUT, _("Le fichier porte déjà une signature globale."));
+	} else if (ok && !info.dematerialised && !o->allow_not_dematerialised) {
+		ok = err_set(err, ERR_INPUT,
+			     _("InfoDematerialisee est absent ou à 0 dans ce PES : la DGFiP rejette "
+			       "un flux signé dans ce cas. Confirmez pour signer quand même."));
+	}
+	bool write = ok && *done;
 
+	size_t *off = xcalloc(s.n ? s.n : 1, sizeof *off);
 	int fd = -1;
 	char *data = MAP_FAILED;
 	size_t len = 0;
 	struct strbuf tmp = STRBUF_INIT;
-	if (ok) {
+	if (write) {
 		fd = open(in, O_RDONLY);
-		struct stat st;
 		if (fd < 0 || fstat(fd, &st) != 0) {
 			err_set(err, ERR_IO, _("Impossible d'ouvrir « %s »."), in);
-			ok = err_detail(err, "%m");
+			ok = write = err_detail(err, "%m");
 		} else {
 			len = (size_t)st.st_size;
 			data = mmap(NULL, len ? len : 1, PROT_READ, MAP_PRIVATE, fd, 0);
 			if (data == MAP_FAILED)
-				ok = err_set(err, ERR_IO, _("Erreur de lecture de « %s »."), in);
+				ok = write = err_set(err, ERR_IO, _("Erreur de lecture de « %s »."), in);
 		}
 	}
-	if (ok && !scan_end_tags(data, len, s.idx, s.n, off, true))
-		ok = err_set(err, ERR_INPUT, _("Structure du fichier inattendue : signature impossible."));
-	for (size_t i = 1; ok && i < s.n; i++)
+	if (write && !scan_end_tags(data, len, s.idx, s.n, off, true))
+		ok = write = err_set(err, ERR_INPUT,
+				     _("Structure du fichier inattendue : signature impossible."));
+	for (size_t i = 1; write && i < s.n; i++)
 		if (off[i] < off[i - 1])
-			ok = err_set(err, ERR_INTERNAL, _("Ordre des éléments inattendu."));
-	if (ok) {
+			ok = write = err_set(err, ERR_INTERNAL, _("Ordre des éléments inattendu."));
+	if (write) {
 		sb_printf(&tmp, "%s.tmp.%ld", out, (long)getpid());
 		int ofd = open(sb_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		bool w = ofd >= 0 && write_spliced(ofd, data, len, &s, off);
 		w = ofd >= 0 && close(ofd) == 0 && w;
 		if (!w) {
 			err_set(err, ERR_IO, _("Impossible d'écrire « %s »."), out);
-			ok = err_detail(err, "%m");
+			ok = write = err_detail(err, "%m");
 		}
 	}
 	if (data != MAP_FAILED)
 		munmap(data, len ? len : 1);
 	if (fd >= 0)
 		close(fd);
-	if (ok) {
-		struct xades_report rep;
-		bool vdone;
-		ok = verify_stream(sb_str(&tmp), NULL, &rep, &vdone, err);
-		if (ok && !vdone)
-			ok = err_set(err, ERR_INTERNAL,
-				     _("La signature produite ne se vérifie pas : fichier non écrit."));
-		else if (ok)
-			ok = own_signatures_valid(&rep, s.n, err);
+	if (write) {
+		/* read back: every signature checked, the one of the smallest
+		 * Bordereau through xmlsec too */
+		struct stream_check c = { .cert = signer_cert(signer) };
+		for (size_t i = 1; i < s.n; i++)
+			if (s.n_el[i] < s.n_el[c.cross])
+				c.cross = i;
+		struct stream_info back;
+		ok = write = stream_walk(sb_str(&tmp), false, true, c.cross, stream_check_one, &c, &back, err);
+		if (ok && (c.n != s.n || back.n_bord != s.n || back.global_sig))
+			ok = write = own_fail(err, "number of signatures");
 	}
-	if (ok && rename(sb_str(&tmp), out) != 0) {
+	if (write && rename(sb_str(&tmp), out) != 0) {
 		err_set(err, ERR_IO, _("Impossible d'écrire « %s »."), out);
 		ok = err_detail(err, "%m");
 	}
@@ -1828,9 +2670,53 @@ sign_stream(const char *in, const char *out, struct signer *signer, const struct
 	free(s.blob);
 	free(s.blob_len);
 	free(s.idx);
+	free(s.n_el);
 	free(off);
-	if (ok && n_signed)
+	if (ok && *done && n_signed)
 		*n_signed = s.n;
+	return ok;
+}
+
+/* Parses the signed bytes DATA and checks its N signatures, all made for
+ * CERT: check_own_signature on each, and xmlsec with the XAdES checks
+ * (verify_one) on the one in the smallest element. */
+static bool
+check_own_mem(const char *data, size_t len, X509 *cert, size_t n, struct err *err)
+{
+	xmlDocPtr doc = parse_safe(data, len, err);
+	if (!doc)
+		return false;
+	struct pes_targets t;
+	bool ok = pes_find(doc, &t, err) && register_ids(doc, doc->children, err);
+	xmlNode **sigs = NULL;
+	size_t n_sigs = 0, cap = 0, cross = 0, cross_n = (size_t)-1;
+	if (ok)
+		collect_signatures(doc->children, &sigs, &n_sigs, &cap);
+	if (ok && n_sigs != n)
+		ok = own_fail(err, "number of signatures");
+	for (size_t i = 0; ok && i < n_sigs; i++) {
+		ok = check_own_signature(sigs[i], cert, NULL, err);
+		size_t c = count_elements(sigs[i]->parent->children);
+		if (c < cross_n) {
+			cross_n = c;
+			cross = i;
+		}
+	}
+	if (ok && n_sigs) {
+		struct xades_sig_result r = { 0 };
+		xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
+		if (!mngr || xmlSecCryptoAppDefaultKeysMngrInit(mngr) < 0)
+			ok = err_set(err, ERR_INTERNAL, _("Gestionnaire de clés xmlsec impossible."));
+		else
+			verify_one(sigs[cross], &t, mngr, NULL, &r);
+		if (mngr)
+			xmlSecKeysMngrDestroy(mngr);
+		if (ok && !r.valid)
+			ok = own_fail(err, r.problem);
+	}
+	free(sigs);
+	pes_targets_free(&t);
+	xmlFreeDoc(doc);
 	return ok;
 }
 
@@ -1841,7 +2727,7 @@ xades_verify_file(const char *path, const struct xades_verify_opts *opts,
 	char *data;
 	size_t len;
 	memset(rep, 0, sizeof *rep);
-	if (wants_stream(path)) {
+	if (wants_stream(path, STREAM_VERIFY_MIN)) {
 		bool done;
 		if (!verify_stream(path, opts, rep, &done, err))
 			return false;

@@ -1,7 +1,9 @@
 /* XAdES-EPES enveloped signatures of PES Aller files for Hélios (DGFiP
  * policy 1.2.250.1.131.1.5.18.21.1.7), as ../shared/protocols/pes-signature.md
- * §2.2 and §5 describe: xmlsec builds the template, the references and the
- * canonical SignedInfo; the signer (core/signer.h) signs those bytes.
+ * §2.2 and §5 describe: xmlsec builds the template, the digests and the
+ * canonical SignedInfo come from libxml2's exclusive c14n (or the same
+ * written from the parser's events, for files read as a stream); the
+ * signer (core/signer.h) signs those bytes; xmlsec verifies.
  * The signed file is the original file with the ds:Signature elements
  * inserted: every other byte is unchanged (same encoding). */
 #ifndef LIASSE_XADES_H

@@ -653,6 +653,10 @@ push_parse(struct source *src, xmlSAXHandler *sax, void *user, bool huge, xmlDoc
 		else if (ctxt->myDoc)
 			xmlFreeDoc(ctxt->myDoc);
 		ctxt->myDoc = NULL;
+	} else if (ctxt->myDoc) {
+		/* a tree the caller's handlers built (libxml2's SAX2 ones) */
+		xmlFreeDoc(ctxt->myDoc);
+		ctxt->myDoc = NULL;
 	}
 out:
 	if (ctxt)

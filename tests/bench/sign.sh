@@ -3,7 +3,7 @@
 # a sample by repeating a Bordereau (unique Ids), signed with a software
 # key by liasse (one signature per Bordereau, streaming) and by xmlsec1
 # --sign (one global signature over the same file, same key); wall time
-# (s) and peak RSS (MB) of each, and sha256sum's time as the floor.
+# and CPU time (s) and peak RSS (MB) of each, and sha256sum's time as the floor.
 # Figures only; never fails on time. BENCH_SIGN_SIZES="1 10" changes sizes.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -16,18 +16,21 @@ trap '[ -n "${BENCH_KEEP:-}" ] || rm -rf "$TMP"' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
 	-days 30 -subj "/CN=Banc de signature/O=liasse" \
 	-addext "keyUsage=critical,nonRepudiation,digitalSignature" 2>/dev/null
-# measure LABEL CMD...: prints "LABEL  seconds  peak MB"
+# measure LABEL CMD...: prints "LABEL  wall seconds  CPU seconds (user +
+# system)  peak MB"; the CPU time says more than the wall time on a loaded
+# machine
 measure() {
 	local label=$1
 	shift
-	if /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" >"$TMP/out" 2>&1; then
-		read -r s kb <"$TMP/time"
-		printf '  %-34s %8s s %8d Mo\n' "$label" "$s" $((kb / 1024))
+	if /usr/bin/time -f '%e %U %S %M' -o "$TMP/time" "$@" >"$TMP/out" 2>&1; then
+		read -r s u y kb <"$TMP/time"
+		printf '  %-34s %8s s %8s s CPU %6d Mo\n' "$label" "$s" \
+			"$(awk -v u="$u" -v y="$y" 'BEGIN { printf "%.2f", u + y }')" $((kb / 1024))
 	else
 		printf '  %-34s échec (%s)\n' "$label" "$(tail -n 1 "$TMP/out")"
 	fi
 }
-echo "--- signature PES (clé logicielle RSA 2048)"
+echo "--- signature PES (clé logicielle RSA 2048 ; charge : $(cut -d' ' -f1-3 /proc/loadavg))"
 for mb in $SIZES; do
 	f=$TMP/pes-$mb.xml
 	python3 tests/lib/gen_pes.py "$SAMPLE" "$mb" "$f"
