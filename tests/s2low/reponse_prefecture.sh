@@ -121,3 +121,26 @@ is "$(val "$(sql -c "SELECT dossier_id FROM liasse.dossier_valeur WHERE champ = 
 is "$(sql -c "SELECT count(*) FROM liasse.fichier WHERE dossier_id = $a1 AND champ = 'reponse_prefecture_file'")" 2 \
 	"l'acte porte ses deux documents"
 is "$(sql -c "SELECT count(*) FROM liasse.reponse_prefecture_recue WHERE connecteur_id = $c")" 3 "un identifiant par document"
+
+# One transaction: a failure while attaching the document to the acte's
+# dossier leaves nothing behind (no dossier of the response, nothing marked
+# read), and the next run stores it once.
+sql -c "CREATE FUNCTION public.s2p_refus() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+	IF NEW.dossier_id = $a1 AND NEW.champ = 'reponse_prefecture_file' THEN
+		RAISE EXCEPTION 'refus de test' USING ERRCODE = 'LI400';
+	END IF;
+	RETURN NEW;
+END \$\$;
+CREATE TRIGGER s2p_refus BEFORE INSERT ON liasse.fichier FOR EACH ROW EXECUTE FUNCTION public.s2p_refus();" >/dev/null
+d4=$(ctl "/_test/document?related=$t1&type=5&fichier=$TEST_TMP/lettre.pdf")
+again
+like "$(job_msg)" "Document $d4 de la préfecture non enregistré : .*refus de test" "échec sur l'acte : message sur le travail"
+is "$(ndos)" 3 "échec sur l'acte : pas de dossier de réponse à moitié enregistré"
+is "$(lus)" 3 "échec sur l'acte : rien de marqué lu"
+sql -c "DROP TRIGGER s2p_refus ON liasse.fichier" >/dev/null
+again
+is "$(ndos)" 4 "à la reprise : le déféré est enregistré une fois"
+is "$(lus)" 4 "et marqué lu"
+is "$(sql -c "SELECT count(*) FROM liasse.fichier WHERE dossier_id = $a1 AND champ = 'reponse_prefecture_file'")" 3 \
+	"l'acte porte ses trois documents"
