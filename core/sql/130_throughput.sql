@@ -11,10 +11,11 @@
 --   * dossier_type_action keeps def_action_entries' answer for each
 --     version and action (filled when a version is stored), read by
 --     dossier_action_pick and job_prepare;
---   * dossier_apply reads the state label from dossier_type_etat and
---     hands its definition to dossier_jobs_after;
+--   * dossier_apply reads the state label from dossier_type_etat, hands
+--     its definition to dossier_jobs_after, and updates the rows every
+--     transition updates (counters, journal head) last;
 --   * job_frequence asks whether the connector is global only when a
---     rule is about that;
+--     rule is about that; dossier_notify is inlined;
 --   * job_finish_lot applies what the daemon did with several jobs in one
 --     round trip, each job in a transaction of its own (a procedure that
 --     commits after each job: what was acknowledged stays as durable as
@@ -150,7 +151,8 @@ END
 $$;
 
 -- Same as 002_dossiers.sql; the label from dossier_type_etat, the
--- definition handed on (P_DEF is always the dossier's own version's).
+-- definition handed on (P_DEF is always the dossier's own version's), the
+-- next job scheduled before the dossier row (and its counters) change.
 CREATE OR REPLACE FUNCTION dossier_apply(d dossier, p_def jsonb, a jsonb, p_message text)
 RETURNS TABLE (etat text, etat_label text, version integer, programme boolean)
 LANGUAGE plpgsql SET search_path = liasse, pg_catalog AS $$
@@ -171,13 +173,16 @@ BEGIN
 	END IF;
 	INSERT INTO dossier_etat (dossier_id, entite_id, type, etat, action, utilisateur, message)
 	VALUES (d.id, d.entite_id, d.type, v_etat, a->>'id', dossier_who(), p_message);
-	UPDATE dossier SET etat = v_etat, etat_at = now(), version = dossier.version + 1,
-		modified_at = now(), modified_by = dossier_who()
-	WHERE id = d.id RETURNING dossier.version INTO v_version;
 	IF v_etat = 'fatal-error' THEN
 		DELETE FROM job WHERE dossier_id = d.id;
 	END IF;
 	PERFORM dossier_jobs_after(d, a, v_etat, p_def);
+	-- Rows every state change updates, locked until the commit: the
+	-- counters (trigger dossier_compter) and the journal's head; as late
+	-- as possible, so that daemons wait for each other the least.
+	UPDATE dossier SET etat = v_etat, etat_at = now(), version = dossier.version + 1,
+		modified_at = now(), modified_by = dossier_who()
+	WHERE id = d.id RETURNING dossier.version INTO v_version;
 	PERFORM journal_append(1, d.entite_id, d.id, a->>'id',
 			       concat_ws(' : ', format('État « %s »', v_label), p_message));
 	PERFORM dossier_notify(d.entite_id, d.id, v_etat);
@@ -186,6 +191,11 @@ END
 $$;
 
 REVOKE EXECUTE ON FUNCTION dossier_jobs_after(dossier, jsonb, text, jsonb) FROM liasse_agent;
+
+-- Called at each state change: without its SET clause (pg_notify and
+-- format are in pg_catalog, searched first whatever the path) the planner
+-- inlines it instead of parsing and planning its body at every call.
+ALTER FUNCTION dossier_notify(bigint, bigint, text) RESET search_path;
 
 ------------------------------------------------------------------------
 -- Jobs
