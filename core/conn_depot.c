@@ -48,6 +48,8 @@ struct depot_run {
 	long mode, meta, policy;
 	struct depot_file *files;
 	size_t nfiles;
+	char key[48];  /* connector data of this job: the names it chose */
+	char *planned; /* as recorded by an earlier run of this job, or NULL */
 };
 
 /* ---- naming ---- */
@@ -363,14 +365,13 @@ put_marker(struct depot_run *d, const char *dir, const char *zipstem, struct err
 /* NAME (+EXT) free on the target, per the policy; *REPLACE for overwrite.
  * NULL with *TAKEN when the policy is "error" and the name is taken. */
 static char *
-free_name(struct depot_run *d, const char *name, const char *ext, bool *replace, bool *taken, struct err *err)
+free_name(struct depot_run *d, const char *name, const char *ext, bool *replace, struct err *err)
 {
 	struct strbuf s = STRBUF_INIT;
 	sb_printf(&s, "%s%s", name, ext);
 	char *withext = sb_take(&s);
 	bool exists;
 	*replace = false;
-	*taken = false;
 	if (!d->t->ops->exists(d->t, withext, &exists, err)) {
 		free(withext);
 		return NULL;
@@ -386,19 +387,62 @@ free_name(struct depot_run *d, const char *name, const char *ext, bool *replace,
 		free(withext);
 		return other;
 	}
-	*taken = true;
 	err_set(err, ERR_DB_CONFLICT, _("« %s » existe déjà dans le dépôt."), withext);
 	free(withext);
 	return NULL;
 }
 
+/* The names are chosen once per job and recorded (committed at once)
+ * before anything is written: a run killed before the end of the job (the
+ * dépôt done, the dossier not yet moved on) is followed by one that
+ * finishes the same dépôt instead of refusing its own name or making a
+ * second one. The value is "N:name" (a new name) or "R:name" (replaced in
+ * place); at the root, "R:" and the file names, one a line. */
+static bool
+plan_put(struct depot_run *d, bool replace, const char *names, struct err *err)
+{
+	struct strbuf v = STRBUF_INIT;
+	sb_printf(&v, "%s:%s", replace ? "R" : "N", names);
+	bool ok = connector_data_put(d->ctx, d->key, sb_str(&v), err);
+	sb_free(&v);
+	return ok;
+}
+
+/* The name of the directory or zip NAME+EXT; *DONE when an earlier run
+ * of the job already put it there (a new name that now exists). */
+static char *
+chosen_name(struct depot_run *d, const char *name, const char *ext, bool *replace, bool *done, struct err *err)
+{
+	*done = false;
+	if (d->planned && strlen(d->planned) > 2) {
+		*replace = d->planned[0] == 'R';
+		char *final = xstrdup(d->planned + 2);
+		if (!*replace && !d->t->ops->exists(d->t, final, done, err)) {
+			free(final);
+			return NULL;
+		}
+		return final;
+	}
+	char *final = free_name(d, name, ext, replace, err);
+	if (final && !plan_put(d, *replace, final, err)) {
+		free(final);
+		return NULL;
+	}
+	return final;
+}
+
 static bool
 deposit_dir(struct depot_run *d, const char *name, struct strbuf *where, struct err *err)
 {
-	bool replace, taken;
-	char *final = free_name(d, name, "", &replace, &taken, err);
+	bool replace, done;
+	char *final = chosen_name(d, name, "", &replace, &done, err);
 	if (!final)
 		return false;
+	if (done) { /* renamed at the very end: all of it is there */
+		sb_add(where, final);
+		free(final);
+		return true;
+	}
 	char *work;
 	if (replace) { /* overwrite: the files go into the existing directory */
 		work = xstrdup(final);
@@ -435,10 +479,17 @@ zip_fail(zip_t *z, const char *zname, struct err *err)
 static bool
 deposit_zip(struct depot_run *d, const char *name, struct strbuf *where, struct err *err)
 {
-	bool replace, taken;
-	char *zname = free_name(d, name, ".zip", &replace, &taken, err);
+	bool replace, done;
+	char *zname = chosen_name(d, name, ".zip", &replace, &done, err);
 	if (!zname)
 		return false;
+	if (done) { /* only the marker may be missing */
+		sb_add(where, zname);
+		zname[strlen(zname) - 4] = 0;
+		bool ok = put_marker(d, "", zname, err);
+		free(zname);
+		return ok;
+	}
 	char *staging = d->t->ops->staging(d->t, zname);
 	char *meta = d->meta == 2 || d->meta == 3 ? metadata_text(d, err) : xstrdup("");
 	int zerr = 0;
@@ -484,17 +535,30 @@ deposit_zip(struct depot_run *d, const char *name, struct strbuf *where, struct 
 static bool
 deposit_root(struct depot_run *d, struct err *err)
 {
-	bool *replace = xcalloc(d->nfiles + 1, sizeof *replace), taken, ok = true;
-	/* Every name first: a refusal deposits nothing. */
-	for (size_t i = 0; ok && i < d->nfiles; i++) {
-		const char *ext = ext_of(d->files[i].name);
-		char stem[512];
-		snprintf(stem, sizeof stem, "%.*s", (int)(ext - d->files[i].name), d->files[i].name);
-		char *fname = free_name(d, stem, ext, &replace[i], &taken, err);
-		if (!(ok = fname != NULL))
-			break;
-		str_copy(d->files[i].name, sizeof d->files[i].name, fname);
-		free(fname);
+	bool *replace = xcalloc(d->nfiles + 1, sizeof *replace), ok = true;
+	if (d->planned && d->planned[0] == 'R') { /* an earlier run's names: its files are replaced */
+		const char *p = d->planned + 2;
+		for (size_t i = 0; i < d->nfiles && *p; i++) {
+			size_t n = strcspn(p, "\n");
+			snprintf(d->files[i].name, sizeof d->files[i].name, "%.*s", (int)n, p);
+			replace[i] = true;
+			p += n + (p[n] == '\n');
+		}
+	} else { /* every name first: a refusal deposits nothing */
+		struct strbuf names = STRBUF_INIT;
+		for (size_t i = 0; ok && i < d->nfiles; i++) {
+			const char *ext = ext_of(d->files[i].name);
+			char stem[512];
+			snprintf(stem, sizeof stem, "%.*s", (int)(ext - d->files[i].name), d->files[i].name);
+			char *fname = free_name(d, stem, ext, &replace[i], err);
+			if (!(ok = fname != NULL))
+				break;
+			str_copy(d->files[i].name, sizeof d->files[i].name, fname);
+			sb_printf(&names, "%s%s", i ? "\n" : "", fname);
+			free(fname);
+		}
+		ok = ok && plan_put(d, true, sb_str(&names), err);
+		sb_free(&names);
 	}
 	for (size_t i = 0; ok && i < d->nfiles; i++)
 		ok = put_file(d, &d->files[i], d->files[i].name, replace[i], err);
@@ -514,6 +578,7 @@ depot_run(struct connector_ctx *ctx, struct connector_result *res, struct err *e
 	const struct connector_config *cfg = ctx->config;
 	struct depot_run d = { .ctx = ctx, .res = res };
 	snprintf(d.id, sizeof d.id, "%lld", (long long)ctx->job->dossier_id);
+	snprintf(d.key, sizeof d.key, "depot_job_%lld", (long long)ctx->job->id);
 	d.mode = connector_config_long(cfg, "depot_type_depot", 1);
 	d.meta = connector_config_long(cfg, "depot_metadonnees", 1);
 	d.policy = connector_config_long(cfg, "depot_existe_deja", 1);
@@ -524,7 +589,8 @@ depot_run(struct connector_ctx *ctx, struct connector_result *res, struct err *e
 	if (tmpdir && (d.t = strcmp(cfg->type, "depot-sftp") == 0 ? depot_sftp_open(cfg, tmpdir, &derr)
 								  : depot_local_open(cfg, tmpdir, &derr))) {
 		sb_add(&where, d.t->where);
-		if (!collect_files(&d, &derr) || !(name = depot_name(&d, &derr))) {
+		d.planned = connector_data_get(ctx, d.key, &derr);
+		if (derr.code || !collect_files(&d, &derr) || !(name = depot_name(&d, &derr))) {
 			db_lost = true;
 		} else {
 			sb_addc(&where, '/');
@@ -540,6 +606,7 @@ depot_run(struct connector_ctx *ctx, struct connector_result *res, struct err *e
 		d.t->ops->close(d.t);
 	}
 	free(name);
+	free(d.planned);
 	free(d.files);
 	depot_tmpdir_remove(&tmpdir);
 	if (ok)

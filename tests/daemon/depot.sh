@@ -108,6 +108,32 @@ D
 check "premier fichier sous son nom" cmp -s "$PES" "$GED/Doublon/depense_accents_latin1.xml"
 check "second fichier du même nom : _2" cmp -s "$PES" "$GED/Doublon/depense_accents_latin1_2.xml"
 
+# The dépôt done but its commit lost (the daemon killed before the dossier
+# moved on): the next run of the job finishes that dépôt, without refusing
+# its own name nor making a second one.
+sql -c "CREATE FUNCTION public.panne_commit() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$ BEGIN RAISE EXCEPTION 'panne simulée'; END \$\$" >/dev/null
+panne() { sql -c "CREATE TRIGGER panne BEFORE INSERT ON liasse.dossier_etat FOR EACH ROW EXECUTE FUNCTION public.panne_commit()" >/dev/null; }
+reprise() { # DOSSIER: the trigger gone, its job run again
+	sql -c "DROP TRIGGER panne ON liasse.dossier_etat" >/dev/null
+	sql -c "UPDATE liasse.job SET etat = 'attente', run_at = now() WHERE dossier_id = $1" >/dev/null
+	D
+}
+REP=$TEST_TMP/reprise; mkdir -p "$REP"
+C set "$c" depot_local_directory "$REP"; C set "$c" depot_existe_deja 1
+d13=$(new_pes "Reprise"); panne; D
+is "$(etat "$d13")" "orientation" "commit perdu : le dossier n'a pas avancé"
+check "commit perdu : le dépôt est fait" test -f "$REP/Reprise/depense_accents_latin1.xml"
+reprise "$d13"
+like "$(histo "$d13")" "orientation,send-ged" "reprise : « Verser à la GED » sans erreur de nom"
+is "$(ls "$REP" | wc -l)" 1 "reprise : un seul répertoire"
+C set "$c" depot_type_depot 2; C set "$c" depot_existe_deja 2
+touch "$REP/Reprise.zip" # taken: the dépôt gets Reprise_<date>_<aléa>.zip
+d14=$(new_pes "Reprise"); panne; D
+reprise "$d14"
+like "$(histo "$d14")" "orientation,send-ged" "reprise d'un zip renommé : déposé"
+is "$(ls "$REP" | grep -c '^Reprise_.*\.zip$')" 1 "reprise : un seul zip renommé, pas deux"
+
 # A missing folder: retried with the reason.
 C set "$c" depot_local_directory "$TEST_TMP/absent"
 d6=$(new_pes "Juin")
