@@ -19,7 +19,9 @@
  * Every file is written under a temporary name and renamed; a directory
  * is built as ".<name>.part" and renamed at the end: a reader never sees
  * a half-written dépôt. "/", "\" and control characters in names become
- * "-"; two files of one name in a dépôt get _2, _3... */
+ * "-"; two files of one name in a dépôt get _2, _3... The names a job
+ * chose are recorded first (connector data), so that its next run after a
+ * crash finishes the same dépôt. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <openssl/rand.h>
