@@ -220,6 +220,14 @@ else
 	skip "authentification par mot de passe" "useradd impossible"
 fi
 
+# Quotes, a backslash and accents in a name: quoted for the server's commands.
+C set "$c" depot_titre_repertoire 1
+dq=$(new_pes 'Budget "annexe" l'\''été \ 2026')
+D
+check "nom avec guillemets, apostrophe, accents et \\" \
+	cmp -s "$PES" "$SRV/Budget \"annexe\" l'été - 2026/depense_accents_latin1.xml"
+is "$(parts)" 0 "aucun nom provisoire ne reste"
+
 # The server down: retried per the frequency, then the error state.
 sql -c "INSERT INTO liasse.frequence (connecteur_id, expression) VALUES ($c, '1 X 2')" >/dev/null
 sshd_stop
