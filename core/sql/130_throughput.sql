@@ -161,6 +161,7 @@ DECLARE
 	v_label text := coalesce((SELECT l.label FROM dossier_type_etat l WHERE l.type = d.type
 				  AND l.version = d.type_version AND l.etat = v_etat),
 				 def_state_label(p_def, v_etat));
+	v_who text := dossier_who();
 	v_version integer;
 BEGIN
 	IF v_etat = 'supression' THEN
@@ -172,7 +173,7 @@ BEGIN
 		RETURN;
 	END IF;
 	INSERT INTO dossier_etat (dossier_id, entite_id, type, etat, action, utilisateur, message)
-	VALUES (d.id, d.entite_id, d.type, v_etat, a->>'id', dossier_who(), p_message);
+	VALUES (d.id, d.entite_id, d.type, v_etat, a->>'id', v_who, p_message);
 	IF v_etat = 'fatal-error' THEN
 		DELETE FROM job WHERE dossier_id = d.id;
 	END IF;
@@ -181,7 +182,7 @@ BEGIN
 	-- counters (trigger dossier_compter) and the journal's head; as late
 	-- as possible, so that daemons wait for each other the least.
 	UPDATE dossier SET etat = v_etat, etat_at = now(), version = dossier.version + 1,
-		modified_at = now(), modified_by = dossier_who()
+		modified_at = now(), modified_by = v_who
 	WHERE id = d.id RETURNING dossier.version INTO v_version;
 	PERFORM journal_append(1, d.entite_id, d.id, a->>'id',
 			       concat_ws(' : ', format('État « %s »', v_label), p_message));
