@@ -91,7 +91,7 @@ fingerprint_match(const char *want, const char *key, size_t keylen, const char *
 			hex[h++] = (char)(*w >= 'A' && *w <= 'F' ? *w + 32 : *w);
 	hex[h] = 0;
 	if (h == 32 && strspn(hex, "0123456789abcdef") == 32)
-		return strcmp(hex, md5) == 0;
+		return md5[0] && strcmp(hex, md5) == 0;
 	/* A key line: any whitespace-separated token that is the key blob. */
 	for (const char *p = want; *p;) {
 		p += strspn(p, " \t\r\n");
@@ -110,15 +110,18 @@ on_hostkey(void *arg, int keytype, const char *key, size_t keylen)
 	(void)keytype;
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dn = 0;
-	char sha[80], md5[40];
-	EVP_Digest(key, keylen, d, &dn, EVP_sha256(), NULL);
-	b64(d, dn, sha, sizeof sha, true);
-	EVP_Digest(key, keylen, d, &dn, EVP_md5(), NULL);
-	for (unsigned i = 0; i < dn && i < 16; i++)
-		snprintf(md5 + 2 * i, 3, "%02x", d[i]);
+	char sha[80] = "", md5[40] = "";
+	if (EVP_Digest(key, keylen, d, &dn, EVP_sha256(), NULL) == 1 && dn == 32)
+		b64(d, dn, sha, sizeof sha, true);
+	dn = 0;
+	if (EVP_Digest(key, keylen, d, &dn, EVP_md5(), NULL) == 1 && dn == 16) /* (not in FIPS mode) */
+		for (unsigned i = 0; i < dn; i++)
+			snprintf(md5 + 2 * i, 3, "%02x", d[i]);
 	snprintf(t->seen, sizeof t->seen, "SHA256:%s", sha);
 	const char *want = connector_config_get(t->cfg, "depot_sftp_fingerprint");
-	if (!want)
+	if (!sha[0] || keylen == 0)
+		t->hostkey = HK_UNCHECKED;
+	else if (!want)
 		t->hostkey = HK_UNKNOWN;
 	else
 		t->hostkey = fingerprint_match(want, key, keylen, sha, md5) ? HK_OK : HK_MISMATCH;

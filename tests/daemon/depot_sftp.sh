@@ -95,6 +95,12 @@ out=$(C test "$c" 2>&1)
 like "$out" "Connexion SFTP établie avec 127.0.0.1:$PORT \(clé du serveur $FPRE vérifiée\) : le répertoire « $SRV » contient 0 élément" \
 	"Tester la connexion : connexion et liste du répertoire"
 
+C set "$c" depot_sftp_fingerprint "$(ssh-keygen -l -E md5 -f "$T/hote.pub" | awk '{print $2}')"
+like "$(C test "$c" 2>&1)" "Connexion SFTP établie" "empreinte MD5 (MD5:aa:bb:…) acceptée"
+C set "$c" depot_sftp_fingerprint "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+like "$(C test "$c" 2>&1)" "ne correspond pas" "une autre empreinte : refusée"
+C set "$c" depot_sftp_fingerprint "$FP"
+
 # A directory per dossier, named by title; XML metadata; the marker.
 sql -c "UPDATE liasse.job SET run_at = now() WHERE dossier_id = $d0" >/dev/null
 D
