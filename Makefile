@@ -7,7 +7,7 @@
 
 PKG_CONFIG ?= pkg-config
 CC ?= cc
-PKGS = ncursesw libpq libcurl libxml-2.0 xmlsec1-openssl libcrypto libssl libpcsclite p11-kit-1 json-c libmicrohttpd libzip
+PKGS = ncursesw libpq libcurl libxml-2.0 xmlsec1-openssl libcrypto libssl libpcsclite p11-kit-1 json-c libmicrohttpd libzip zlib
 
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wwrite-strings -Wundef -Wno-missing-field-initializers
@@ -117,7 +117,7 @@ DEBS = build-essential pkg-config clang libclang-rt-14-dev libncurses-dev libpq-
        libxml2-dev libxmlsec1-dev xmlsec1 libssl-dev openssl libpcsclite-dev libp11-kit-dev p11-kit-modules \
        libcsv-dev libjson-c-dev postgresql postgresql-contrib tmux groff-base man-db procps \
        softhsm2 opensc pcscd vsmartcard-vpcd python3 socat libmicrohttpd-dev curl time chromium \
-       libengine-pkcs11-openssl \
+       libengine-pkcs11-openssl zlib1g-dev \
        libzip-dev openssh-server
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \

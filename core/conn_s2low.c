@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "core/connector.h"
 #include "core/dossier.h"
@@ -1270,6 +1272,85 @@ doc_pref_acte(struct db *db, int64_t entite, const char *related, int64_t *acte,
 	return true;
 }
 
+/* The PDF letters inside a received envelope (.tar.gz: the ACTES message
+ * and the documents, §3.6 of the protocol note), each written to a
+ * temporary file of T and passed to FN with its name; at most 256 MiB
+ * once inflated. False when the envelope cannot be read (FN not called
+ * for what follows). */
+#define ENVELOPE_MAX ((size_t)256 << 20)
+
+static bool
+envelope_letters(const char *gz, size_t len, struct tmp *t,
+		 bool (*fn)(const char *path, const char *name, void *arg, struct err *err), void *arg,
+		 struct err *err)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return err_set(err, ERR_INTERNAL, _("Décompression impossible (zlib)."));
+	struct strbuf tar = STRBUF_INIT;
+	char buf[65536];
+	z.next_in = (unsigned char *)gz;
+	z.avail_in = (uInt)len;
+	int rc = Z_OK;
+	while (rc == Z_OK && tar.len <= ENVELOPE_MAX) {
+		z.next_out = (unsigned char *)buf;
+		z.avail_out = sizeof buf;
+		rc = inflate(&z, Z_NO_FLUSH);
+		sb_addn(&tar, buf, sizeof buf - z.avail_out);
+		if (rc == Z_BUF_ERROR && z.avail_in == 0)
+			break;
+	}
+	inflateEnd(&z);
+	bool ok = rc == Z_STREAM_END;
+	if (!ok)
+		err_set(err, ERR_INPUT, _("Enveloppe reçue illisible (.tar.gz attendu)."));
+	/* ustar: 512-byte headers, name at 0 (prefix at 345), size in octal at
+	 * 124, type at 156, data padded to 512. */
+	for (size_t off = 0; ok && off + 512 <= tar.len && tar.data[off];) {
+		const char *h = tar.data + off;
+		char name[260], num[13];
+		size_t size;
+		memcpy(num, h + 124, 12);
+		num[12] = 0;
+		size = (size_t)strtoull(num, NULL, 8);
+		if (size > tar.len - off - 512) {
+			ok = err_set(err, ERR_INPUT, _("Enveloppe reçue tronquée."));
+			break;
+		}
+		if (memcmp(h + 257, "ustar", 5) == 0 && h[345])
+			snprintf(name, sizeof name, "%.155s/%.100s", h + 345, h);
+		else
+			snprintf(name, sizeof name, "%.100s", h);
+		const char *base = strrchr(name, '/');
+		base = base ? base + 1 : name;
+		size_t bl = strlen(base);
+		if ((h[156] == '0' || h[156] == 0) && bl > 4 && strcasecmp(base + bl - 4, ".pdf") == 0) {
+			char path[300];
+			tmp_path(t, path, sizeof path);
+			ok = write_file(path, h + 512, size, err) && fn(path, base, arg, err);
+		}
+		off += 512 + (size + 511) / 512 * 512;
+	}
+	sb_free(&tar);
+	return ok;
+}
+
+struct letters {
+	struct db *db;
+	int64_t id;
+	bool db_failed;
+};
+
+static bool
+letter_attach(const char *path, const char *name, void *arg, struct err *err)
+{
+	struct letters *l = arg;
+	struct dossier_attach_result ar;
+	l->db_failed = !dossier_attach_in_tx(l->db, l->id, -1, "lettre", path, name, &ar, err);
+	return !l->db_failed;
+}
+
 /* Stores document D (envelope in FILE, NAME) in one transaction: a dossier
  * actes-reponse-prefecture on the job's entity, the envelope attached to
  * the acte's own dossier too when liasse sent it, and the row of
@@ -1277,7 +1358,7 @@ doc_pref_acte(struct db *db, int64_t entite, const char *related, int64_t *acte,
  * (*CREATED = false). */
 static bool
 doc_pref_store(struct connector_ctx *ctx, const struct doc_pref *d, const char *file, const char *name,
-	       bool *created, struct err *err)
+	       const struct http_response *env, struct tmp *t, bool *created, struct err *err)
 {
 	char cid[24], did[24], aid[24] = "", type[8], today[16], titre[300];
 	snprintf(cid, sizeof cid, "%lld", (long long)ctx->config->id);
@@ -1308,6 +1389,19 @@ doc_pref_store(struct connector_ctx *ctx, const struct doc_pref *d, const char *
 	struct dossier_attach_result ar;
 	if (ok)
 		ok = dossier_attach_in_tx(ctx->db, id, -1, "reponse_prefecture_file", file, name, &ar, err);
+	if (ok) { /* the letters themselves (PDF), to read without unpacking */
+		struct letters l = { ctx->db, id, false };
+		struct err lerr = { 0 };
+		if (!envelope_letters(env->body.data, env->body.len, t, letter_attach, &l, &lerr)) {
+			if (l.db_failed) {
+				*err = lerr;
+				ok = false;
+			} else {
+				log_warn("s2low: lettres du document %s de la préfecture non extraites : %s", d->id,
+					 lerr.msg);
+			}
+		}
+	}
 	if (ok && acte && field) {
 		const char *champs[] = { "has_reponse_prefecture" };
 		const char *valeurs[] = { "on" };
@@ -1459,7 +1553,7 @@ doc_pref_fetch(struct connector_ctx *ctx, struct s2 *s, struct connector_result 
 				*c = '_';
 		tmp_path(&t, file, sizeof file);
 		ok = write_file(file, g.body.data, g.body.len, err) &&
-		     doc_pref_store(ctx, &d, file, name, &created, err);
+		     doc_pref_store(ctx, &d, file, name, &g, &t, &created, err);
 		http_response_free(&g);
 		if (ok && created)
 			n_new++;

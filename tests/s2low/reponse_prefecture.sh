@@ -79,6 +79,10 @@ L "$UA" dossier get "$r1" reponse_prefecture_file "$TEST_TMP/r1.tar.gz" >/dev/nu
 check "le dossier de la réponse garde l'enveloppe reçue" cmp "$TEST_TMP/env.tar.gz" "$TEST_TMP/r1.tar.gz"
 like "$(tar -tzf "$TEST_TMP/r1.tar.gz" | tr '\n' ' ')" "DEL2024_10-DE-3-1_0.xml .*DEL2024_10-DE-3-1_1.pdf" \
 	"l'enveloppe contient le message ACTES et la lettre"
+L "$UA" dossier get "$r1" lettre "$TEST_TMP/lettre-r1.pdf" >/dev/null 2>&1
+check "la lettre (PDF) est extraite de l'enveloppe" cmp "$TEST_TMP/lettre.pdf" "$TEST_TMP/lettre-r1.pdf"
+like "$(sql -c "SELECT nom FROM liasse.fichier WHERE dossier_id = $r1 AND champ = 'lettre'")" \
+	"DEL2024_10-DE-3-1_1.pdf$" "la lettre garde son nom ACTES"
 L "$UA" dossier get "$a1" reponse_prefecture_file "$TEST_TMP/a1.tar.gz" >/dev/null 2>&1
 check "le dossier de l'acte reçoit aussi le document" cmp "$TEST_TMP/env.tar.gz" "$TEST_TMP/a1.tar.gz"
 is "$(val "$a1" has_reponse_prefecture)" on "onglet Réponses de la préfecture affiché sur l'acte"
