@@ -871,7 +871,7 @@ find_str(const char *p, const char *end, const char *s)
 static bool
 scan_end_tags(const char *data, size_t len, const size_t *idx, size_t n, size_t *off, bool drop)
 {
-	const size_t step = (size_t)4 << 20;
+	const size_t step = (size_t)1 << 20;
 	size_t dropped = 0;
 	const char *p = data, *end = data + len;
 	size_t counter = 0, depth = 0, cap = 64, found = 0;
@@ -2465,7 +2465,7 @@ verify_stream(const char *path, const struct xades_verify_opts *opts, struct xad
 static bool
 write_spliced(int fd, const char *data, size_t len, const struct stream_sign *s, const size_t *off)
 {
-	const size_t step = (size_t)4 << 20;
+	const size_t step = (size_t)1 << 20;
 	size_t pos = 0, dropped = 0;
 	for (size_t i = 0; i <= s->n; i++) {
 		size_t upto = i < s->n ? off[i] : len;

@@ -37,6 +37,19 @@ check "30 Mo : xmlsec1 vérifie la dernière signature" xmlsec1 --verify --id-at
 	--trusted-pem "$CARDLAB_CA_CERT" \
 	--node-xpath "(//*[local-name()='Signature' and namespace-uri()='http://www.w3.org/2000/09/xmldsig#'])[$n]" \
 	"$W/big-signed.xml"
+# the whole-document path (libxml2's c14n of the tree) gives every
+# Bordereau the digest the streaming path (c14n written from the parser's
+# events) gave it
+LIASSE_PES_STREAM_MIN=999999999999 "$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-sign.key" \
+	--cert "$CARDLAB_SIGN_CERT" "$W/big.xml" "$W/big-dom.xml" >"$W/dom.out" 2>&1
+is "$?" 0 "30 Mo par l'arbre du document : signé"
+bord_digests() {
+	python3 -c 'import re,sys; d=open(sys.argv[1],"rb").read(); print("\n".join(m[0].decode()+" "+m[1].decode() for m in re.findall(rb"<ds:Reference URI=\"#([^\"]+)\">.*?<ds:DigestValue>([^<]*)</ds:DigestValue>", d, re.S) if not m[0].endswith(b"_SP")))' "$1"
+}
+bord_digests "$W/big-signed.xml" >"$W/digests.stream"
+bord_digests "$W/big-dom.xml" >"$W/digests.dom"
+is "$(wc -l <"$W/digests.stream")" "$n" "30 Mo : $n empreintes de bordereau"
+check "30 Mo : mêmes empreintes de bordereau par le flux et par l'arbre" cmp "$W/digests.stream" "$W/digests.dom"
 strip_sigs "$W/big-signed.xml" >"$W/big.stripped"
 check "30 Mo : hors signatures, identique octet pour octet" cmp "$W/big.stripped" "$W/big.xml"
 # tampering one amount in the middle of the file is caught
