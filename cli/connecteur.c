@@ -32,8 +32,8 @@ cmd_types(void)
 	for (size_t i = 0; i < n; i++) {
 		printf("%s\t%s\t%s\n", t[i]->id, t[i]->famille, _(t[i]->label));
 		for (const struct connector_field *f = t[i]->fields; f && f->id; f++)
-			printf("\t%s\t%s%s\t%s%s%s\n", f->id, kind_names[f->kind], f->required ? _(", requis") : "",
-			       _(f->label), f->def ? _(" (défaut : ") : "", f->def ? f->def : "");
+			printf("\t%s\t%s%s\t%s%s%s%s\n", f->id, kind_names[f->kind], f->required ? _(", requis") : "",
+			       _(f->label), f->def ? _(" (défaut : ") : "", f->def ? f->def : "", f->def ? ")" : "");
 	}
 	return EXIT_OK;
 }

@@ -15,3 +15,9 @@ is "$rc" 2 "db avec une sous-commande inconnue : code 2"
 out=$("$LIASSE" --db "host=$TEST_TMP/nowhere" db status 2>&1); rc=$?
 is "$rc" 1 "base injoignable : code 1"
 like "$out" 'Impossible de se connecter à la base de données' "base injoignable : message en français"
+
+# The connector types and their settings, without a database.
+out=$("$LIASSE" connecteur types 2>&1); rc=$?
+is "$rc" 0 "connecteur types sort avec 0"
+like "$out" $'^s2low\tTdT\t' "connecteur types liste s2low et sa famille"
+like "$out" $'\tresultat\tchoix\t.*\\(défaut : ok\\)$' "un réglage par défaut est dit entre parenthèses fermées"
