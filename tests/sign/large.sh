@@ -63,3 +63,33 @@ PY
 "$LIASSE" pes verify "$W/big-tampered.xml" >"$W/tampered.out" 2>&1
 is "$?" 1 "30 Mo : montant modifié : échec"
 rm -f "$W"/big*.xml "$W/big.stripped"
+
+# what canonicalisation must get right, inside a Bordereau: attributes out
+# of order and escaped, character references, CDATA, a comment and
+# processing instructions, prefixed and default namespaces, xml:lang,
+# Latin-1; the streaming path and the whole-document path give the same
+# digest, and xmlsec1 accepts the signature
+python3 - "$PES/aller/depense_bordereau_id_small.xml" "$W/edge.xml" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+extra = ('<Essai z="2" a="x &amp; &lt;y&gt; &quot;q&quot; &#9;t&#10;n&#13;r \xe9" xml:lang="fr" '
+         'depa:att="v" m="1">texte &amp; &lt; &gt; &#13; \xe9 <![CDATA[ <cdata> & ]]> '
+         '<!-- un commentaire --> <?cible donn\xe9es ?><?vide?>'
+         '<depa:Elem depa:b="1" ds:a="2"><Sous xmlns="urn:defaut" a="1"><Plus xmlns=""/></Sous>'
+         '</depa:Elem><mara:X xmlns:mara="urn:autre"/><Vide/></Essai>\n   ').encode('latin1')
+i = d.index(b'<BlocBordereau>')
+open(sys.argv[2], 'wb').write(d[:i] + extra + d[i:])
+PY
+"$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT" \
+	"$W/edge.xml" "$W/edge-stream.xml" >/dev/null 2>&1
+is "$?" 0 "cas limites : signé (flux)"
+LIASSE_PES_STREAM_MIN=999999999999 "$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-sign.key" \
+	--cert "$CARDLAB_SIGN_CERT" "$W/edge.xml" "$W/edge-dom.xml" >/dev/null 2>&1
+is "$?" 0 "cas limites : signé (arbre du document)"
+like "$(bord_digests "$W/edge-stream.xml")" "^BORD822933 [A-Za-z0-9+/]{43}=$" "cas limites : une empreinte"
+is "$(bord_digests "$W/edge-stream.xml")" "$(bord_digests "$W/edge-dom.xml")" \
+	"cas limites : même empreinte du bordereau par le flux et par l'arbre"
+is "$(xmlsec_all "$W/edge-stream.xml" 1)" 1 "cas limites : xmlsec1 vérifie la signature"
+strip_sigs "$W/edge-stream.xml" >"$W/edge.stripped"
+check "cas limites : hors signature, identique octet pour octet" cmp "$W/edge.stripped" "$W/edge.xml"
+rm -f "$W"/edge*
