@@ -17,7 +17,6 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "core/connector.h"
 #include "core/dossier.h"
@@ -25,6 +24,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/pes.h"
+#include "core/targz.h"
 
 static const struct connector_field s2low_fields[] = {
 	{ "url", N_("Adresse de S²LOW (https://...)"), CF_TEXT, true, NULL, NULL },
@@ -1272,82 +1272,32 @@ doc_pref_acte(struct db *db, int64_t entite, const char *related, int64_t *acte,
 	return true;
 }
 
-/* The PDF letters inside a received envelope (.tar.gz: the ACTES message
- * and the documents, §3.6 of the protocol note), each written to a
- * temporary file of T and passed to FN with its name; at most 256 MiB
- * once inflated. False when the envelope cannot be read (FN not called
- * for what follows). */
+/* The PDF letters of a received envelope (.tar.gz: the ACTES message and
+ * the documents, §3.6 of the protocol note), attached to field lettre. */
 #define ENVELOPE_MAX ((size_t)256 << 20)
-
-static bool
-envelope_letters(const char *gz, size_t len, struct tmp *t,
-		 bool (*fn)(const char *path, const char *name, void *arg, struct err *err), void *arg,
-		 struct err *err)
-{
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return err_set(err, ERR_INTERNAL, _("Décompression impossible (zlib)."));
-	struct strbuf tar = STRBUF_INIT;
-	char buf[65536];
-	z.next_in = (unsigned char *)gz;
-	z.avail_in = (uInt)len;
-	int rc = Z_OK;
-	while (rc == Z_OK && tar.len <= ENVELOPE_MAX) {
-		z.next_out = (unsigned char *)buf;
-		z.avail_out = sizeof buf;
-		rc = inflate(&z, Z_NO_FLUSH);
-		sb_addn(&tar, buf, sizeof buf - z.avail_out);
-		if (rc == Z_BUF_ERROR && z.avail_in == 0)
-			break;
-	}
-	inflateEnd(&z);
-	bool ok = rc == Z_STREAM_END;
-	if (!ok)
-		err_set(err, ERR_INPUT, _("Enveloppe reçue illisible (.tar.gz attendu)."));
-	/* ustar: 512-byte headers, name at 0 (prefix at 345), size in octal at
-	 * 124, type at 156, data padded to 512. */
-	for (size_t off = 0; ok && off + 512 <= tar.len && tar.data[off];) {
-		const char *h = tar.data + off;
-		char name[260], num[13];
-		size_t size;
-		memcpy(num, h + 124, 12);
-		num[12] = 0;
-		size = (size_t)strtoull(num, NULL, 8);
-		if (size > tar.len - off - 512) {
-			ok = err_set(err, ERR_INPUT, _("Enveloppe reçue tronquée."));
-			break;
-		}
-		if (memcmp(h + 257, "ustar", 5) == 0 && h[345])
-			snprintf(name, sizeof name, "%.155s/%.100s", h + 345, h);
-		else
-			snprintf(name, sizeof name, "%.100s", h);
-		const char *base = strrchr(name, '/');
-		base = base ? base + 1 : name;
-		size_t bl = strlen(base);
-		if ((h[156] == '0' || h[156] == 0) && bl > 4 && strcasecmp(base + bl - 4, ".pdf") == 0) {
-			char path[300];
-			tmp_path(t, path, sizeof path);
-			ok = write_file(path, h + 512, size, err) && fn(path, base, arg, err);
-		}
-		off += 512 + (size + 511) / 512 * 512;
-	}
-	sb_free(&tar);
-	return ok;
-}
 
 struct letters {
 	struct db *db;
 	int64_t id;
+	struct tmp *t;
 	bool db_failed;
 };
 
 static bool
-letter_attach(const char *path, const char *name, void *arg, struct err *err)
+letter_attach(const char *name, const char *data, size_t size, void *arg, struct err *err)
 {
 	struct letters *l = arg;
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	size_t bl = strlen(base);
+	if (bl <= 4 || strcasecmp(base + bl - 4, ".pdf") != 0)
+		return true;
+	char path[300];
 	struct dossier_attach_result ar;
-	l->db_failed = !dossier_attach_in_tx(l->db, l->id, -1, "lettre", path, name, &ar, err);
+	tmp_path(l->t, path, sizeof path);
+	if (!write_file(path, data, size, err))
+		return false;
+	l->db_failed = !dossier_attach_in_tx(l->db, l->id, -1, "lettre", path, base, &ar, err);
 	return !l->db_failed;
 }
 
@@ -1390,9 +1340,9 @@ doc_pref_store(struct connector_ctx *ctx, const struct doc_pref *d, const char *
 	if (ok)
 		ok = dossier_attach_in_tx(ctx->db, id, -1, "reponse_prefecture_file", file, name, &ar, err);
 	if (ok) { /* the letters themselves (PDF), to read without unpacking */
-		struct letters l = { ctx->db, id, false };
+		struct letters l = { ctx->db, id, t, false };
 		struct err lerr = { 0 };
-		if (!envelope_letters(env->body.data, env->body.len, t, letter_attach, &l, &lerr)) {
+		if (!targz_each(env->body.data, env->body.len, ENVELOPE_MAX, letter_attach, &l, &lerr)) {
 			if (l.db_failed) {
 				*err = lerr;
 				ok = false;
