@@ -2524,7 +2524,8 @@ static struct {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
-	struct xades_plan plan;
+	bool stream;            /* signed per Bordereau by sign_stream, else by the DOM path */
+	size_t n_targets;
 } last_plan;
 
 static bool
@@ -2543,14 +2544,17 @@ plan_stream(const char *in, struct xades_plan *plan, bool *done, struct err *err
 	struct stat before, after;
 	last_plan.valid = false;
 	bool ok = stat(in, &before) == 0 && stream_survey(in, &info, done, err);
-	if (!ok || !*done)
-		return ok;
-	plan->global = false;
-	plan->n_targets = info.n_bord;
-	plan->dematerialised = info.dematerialised;
-	str_copy(plan->root_id, sizeof plan->root_id, info.root_id);
+	if (!ok)
+		return false;
+	if (*done) {
+		plan->global = false;
+		plan->n_targets = info.n_bord;
+		plan->dematerialised = info.dematerialised;
+		str_copy(plan->root_id, sizeof plan->root_id, info.root_id);
+	}
 	if (stat(in, &after) == 0 && !memcmp(&before.st_mtim, &after.st_mtim, sizeof before.st_mtim)) {
-		last_plan.plan = *plan;
+		last_plan.stream = *done;
+		last_plan.n_targets = info.n_bord;
 		last_plan.dev = after.st_dev;
 		last_plan.ino = after.st_ino;
 		last_plan.size = after.st_size;
@@ -2575,9 +2579,9 @@ sign_stream(const char *in, const char *out, struct signer *signer, const struct
 	if (!xades_init(err))
 		return false;
 	if (stat(in, &st) == 0 && same_file(&st)) {
-		if (last_plan.plan.global)
+		if (!last_plan.stream)
 			return true;
-		total = last_plan.plan.n_targets;
+		total = last_plan.n_targets;
 		*done = true;
 	} else {
 		bool ok = stream_survey(in, &info, done, err);
