@@ -50,3 +50,34 @@ D
 is "$(sql -c "SELECT count(*) FROM liasse.dossier WHERE id = $b1")" 0 "purge globale : le vieux dossier de B aussi"
 C delete "$c3"
 is "$(sql -c "SELECT count(*) FROM liasse.job WHERE connecteur_id = $c3")" 0 "connecteur supprimé : plus de travail"
+
+# "Passé par" (a state anywhere in the history) and "état exclu" (the
+# current state), on dossiers of B only (connectors of B).
+q1=$(mk "$UB" "$ENT_B" "Modifié puis en erreur"); q2=$(mk "$UB" "$ENT_B" "En erreur sans modification")
+q3=$(mk "$UB" "$ENT_B" "Modifié")
+L "$UB" dossier set "$q1" objet="x" >/dev/null && L "$UB" dossier action "$q1" fatal-error >/dev/null &&
+L "$UB" dossier action "$q2" fatal-error >/dev/null && L "$UB" dossier set "$q3" objet="y" >/dev/null ||
+	fail "préparation des dossiers de B"
+is "$(sql -c "SELECT string_agg(etat, ',' ORDER BY id) FROM liasse.dossier WHERE id IN ($q1, $q2, $q3)")" \
+	"fatal-error,fatal-error,modification" "dossiers de B : deux en erreur, un modifié"
+for d in $q1 $q2 $q3; do old "$d" 90; done
+cp=$(C create --entite "$ENT_B" --type purge "Purge des modifiés")
+C set "$cp" type_dossier helios-generique && C set "$cp" passe_par modification && C set "$cp" jours 60 ||
+	fail "configuration passé par"
+D
+is "$(sql -c "SELECT string_agg(titre, ',' ORDER BY id) FROM liasse.dossier WHERE entite_id = $ENT_B")" \
+	"En erreur sans modification" "passé par modification : purgés le dossier modifié (encore ou plus) ; gardé l'autre"
+r1=$(mk "$UB" "$ENT_B" "Créé"); r2=$(mk "$UB" "$ENT_B" "En erreur"); r3=$(mk "$UB" "$ENT_B" "Modifié 2")
+L "$UB" dossier action "$r2" fatal-error >/dev/null && L "$UB" dossier set "$r3" objet="z" >/dev/null ||
+	fail "préparation des dossiers de B (2)"
+for d in $r1 $r2 $r3; do old "$d" 90; done
+cx=$(C create --entite "$ENT_B" --type purge "Purge sauf erreurs")
+C set "$cx" type_dossier helios-generique && C set "$cx" etat_exclu fatal-error && C set "$cx" jours 60 ||
+	fail "configuration état exclu"
+D
+is "$(sql -c "SELECT string_agg(titre, ',' ORDER BY id) FROM liasse.dossier WHERE entite_id = $ENT_B")" \
+	"En erreur sans modification,En erreur" "état exclu fatal-error : purgés les autres états ; gardés les dossiers en erreur"
+is "$(sql -c "SELECT count(*) FROM liasse.journal WHERE dossier_id IN ($q1, $q3, $r1, $r3) AND action = 'supression'")" 4 \
+	"le journal garde la suppression des dossiers purgés par ces filtres"
+out=$("$LIASSE" --db "dbname=$DB" journal verify 2>&1); rc=$?
+is "$rc" 0 "journal verify réussit après ces purges ($out)"
