@@ -73,6 +73,7 @@ class State:
         self.doc_list_ko = ''  # list_document_prefecture answers KO with it
         self.auto = args.auto
         self.fail = []       # pending failure modes
+        self.redirects = {}  # path -> how many next calls answer 302 (download errors, §0.6)
         self.stats = {'actes_crees': 0, 'actes_doublons_refuses': 0, 'helios_crees': 0,
                       'helios_doublons_refuses': 0, 'requetes': 0, 'annulations': 0}
         self.accounts = {}   # cn -> [(login, password)]
@@ -271,6 +272,12 @@ class Handler(BaseHTTPRequestHandler):
         login = self.account()
         if login is None:
             return
+        with st.lock:
+            n = st.redirects.get(path, 0)
+            if n:
+                st.redirects[path] = n - 1
+        if n:
+            return self.redirect()
         fields, files = ({}, [])
         if method == 'POST':
             fields, files = self.multipart(raw) if raw else ({}, [])
@@ -352,6 +359,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, str(did))
             if what == 'document_list_ko':
                 st.doc_list_ko = q.get('message', '')
+                return self.send(200, 'ok')
+            if what == 'redirige':
+                # The next n calls to chemin= answer S2LOW's 302 to its home
+                # page, as its download scripts do on an error.
+                st.redirects[q['chemin']] = int(q.get('n', '1'))
                 return self.send(200, 'ok')
             if what == 'mark_slow':
                 st.mark_slow = q.get('on', '1') == '1'
