@@ -35,6 +35,7 @@ check "pes verify avec la chaîne" "$LIASSE" pes verify --ca "$CARDLAB_CA_CERT" 
 # the default module (p11-kit proxy) reaches the card too
 out=$("$LIASSE" pes sign --token "Jeanne Martin" --pin-file "$W/pin" "$PES/aller/depense_bordereau_id_small.xml" "$W/proxy.xml" 2>&1)
 is "$?" 0 "module par défaut (p11-kit-proxy) : signature"
+is "$(xmlsec_all "$W/proxy.xml" 1)" 1 "module par défaut : xmlsec1 vérifie la signature"
 
 # --- wrong PIN once: message, one try used, never retried, nothing written
 is "$(tries)" 3 "3 essais avant"
@@ -48,6 +49,7 @@ out=$("$LIASSE" pes sign "${OPENSC[@]}" --pin-file "$W/wrongpin" "$PES/aller/dep
 like "$out" "qu'un essai" "deuxième mauvais PIN : dernier essai annoncé"
 is "$(tries)" 1 "un essai restant"
 check "bon PIN ensuite : signature" "$LIASSE" pes sign "${OPENSC[@]}" --pin-file "$W/pin" "$PES/aller/depense_bordereau_id_small.xml" "$W/ok.xml"
+is "$(xmlsec_all "$W/ok.xml" 1)" 1 "bon PIN ensuite : xmlsec1 vérifie la signature"
 is "$(tries)" 3 "compteur remis à 3"
 
 # --- locked card: message, no attempt

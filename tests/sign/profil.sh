@@ -59,6 +59,7 @@ id=$(new_pes "PES B" "$SRC" "$UB" "$ENT_B")
 out=$(sign "$UB" "$id")
 is "$?" 0 "signature du dossier de la commune B"
 L "$UB" dossier get "$id" fichier_pes_signe "$W/b.xml" >/dev/null
+is "$(xmlsec_all "$W/b.xml" 6)" 6 "xmlsec1 vérifie les 6 signatures (b)"
 is "$(place "$W/b.xml")" "21200|Beaune|France|Comptable" "base avant configuration (lieu), configuration pour la qualité non réglée"
 
 # --- explicit options win
@@ -66,6 +67,7 @@ id=$(new_pes "PES B2" "$SRC" "$UB" "$ENT_B")
 out=$(sign "$UB" "$id" --city Auxonne --postal-code 21130 --role Président)
 is "$?" 0 "signature avec options explicites"
 L "$UB" dossier get "$id" fichier_pes_signe "$W/b2.xml" >/dev/null
+is "$(xmlsec_all "$W/b2.xml" 6)" 6 "xmlsec1 vérifie les 6 signatures (b2)"
 is "$(place "$W/b2.xml")" "21130|Auxonne|France|Président" "options explicites avant la base"
 
 # --- place cleared: inherited again; nothing in the base nor the file: default role, no place
@@ -75,12 +77,14 @@ id=$(new_pes "PES B3" "$SRC" "$UB" "$ENT_B")
 out=$(sign "$UB" "$id")
 is "$?" 0 "signature après effacement du lieu"
 L "$UB" dossier get "$id" fichier_pes_signe "$W/b3.xml" >/dev/null
+is "$(xmlsec_all "$W/b3.xml" 6)" 6 "xmlsec1 vérifie les 6 signatures (b3)"
 is "$(place "$W/b3.xml")" "21000|Dijon|France|Ordonnateur" "lieu repris du syndicat, qualité par défaut"
 check "syndicat sans lieu" L "$ADM" entite modifier "$ENT_S" --ville "" --code-postal ""
 id=$(new_pes "PES B4" "$SRC" "$UB" "$ENT_B")
 out=$(sign "$UB" "$id")
 like "$out" "Lieu de signature : France \(ville et code postal non réglés\) ; qualité : Ordonnateur" "sans lieu : annoncé"
 L "$UB" dossier get "$id" fichier_pes_signe "$W/b4.xml" >/dev/null
+is "$(xmlsec_all "$W/b4.xml" 6)" 6 "xmlsec1 vérifie les 6 signatures (b4)"
 is "$(place "$W/b4.xml")" "||France|Ordonnateur" "sans lieu : ni ville ni code postal, pays France"
 
 # --- pes sign (no base): options, then the configuration file
@@ -89,3 +93,4 @@ out=$("$LIASSE" pes sign "${SOFTHSM[@]}" --token CARDLAB-SIGN --pin-file "$W/pin
 	"$PES/aller/depense_bordereau_id_small.xml" "$W/p.xml" 2>&1)
 is "$?" 0 "pes sign avec le fichier de configuration"
 is "$(place "$W/p.xml")" "69001|Lyon|France|Maire" "pes sign : lieu de la configuration, qualité de l'option"
+is "$(xmlsec_all "$W/p.xml" 1)" 1 "pes sign : xmlsec1 vérifie la signature"

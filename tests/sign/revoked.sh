@@ -14,6 +14,7 @@ REV=("${SOFTHSM[@]}" --token CARDLAB-REVOKED)
 # --- no CRL configured: nothing to say
 out=$("$LIASSE" pes sign "${REV[@]}" --pin-file "$W/pin" "$SMALL" "$W/nocrl.xml" 2>&1 </dev/null)
 is "$?" 0 "sans LCR : signature"
+is "$(xmlsec_all "$W/nocrl.xml" 1)" 1 "sans LCR : xmlsec1 vérifie la signature"
 [[ $out == *révoqué* ]] && fail "sans LCR : aucun avertissement" || ok "sans LCR : aucun avertissement"
 
 # --- CRL given: warned, refused before the PIN, nothing written
@@ -34,12 +35,14 @@ is "$(xmlsec_all "$W/rev.xml" 1)" 1 "--accepter-revoque : xmlsec1 vérifie la si
 # --- a certificate that is not listed: no warning
 out=$("$LIASSE" pes sign "${SOFTHSM[@]}" --token CARDLAB-SIGN --crl "$CARDLAB_CA_CRL" --pin-file "$W/pin" "$SMALL" "$W/good.xml" 2>&1 </dev/null)
 is "$?" 0 "certificat non révoqué : signé"
+is "$(xmlsec_all "$W/good.xml" 1)" 1 "certificat non révoqué : xmlsec1 vérifie la signature"
 [[ $out == *révoqué* ]] && fail "certificat non révoqué : aucun avertissement" || ok "certificat non révoqué : aucun avertissement"
 
 # --- unreadable CRL: said, not blocking
 printf 'pas une LCR\n' >"$W/bad.crl"
 out=$("$LIASSE" pes sign "${REV[@]}" --crl "$W/bad.crl" --pin-file "$W/pin" "$SMALL" "$W/badcrl.xml" 2>&1 </dev/null)
 is "$?" 0 "LCR illisible : signature quand même"
+is "$(xmlsec_all "$W/badcrl.xml" 1)" 1 "LCR illisible : xmlsec1 vérifie la signature"
 like "$out" "Impossible de lire la LCR .* Révocation non vérifiée" "LCR illisible : signalé"
 
 # --- the CRL from the configuration file; document sign too
@@ -63,3 +66,5 @@ is "$(state "$id")" "$before" "dossier signer : dossier inchangé"
 out=$(L "$UA" dossier signer "$id" "${REV[@]}" --accepter-revoque --pin-file "$W/pin" 2>&1 </dev/null)
 is "$?" 0 "dossier signer --accepter-revoque : signé"
 like "$out" "signataire: Marc Petit" "dossier signer --accepter-revoque : signataire"
+L "$UA" dossier get "$id" fichier_pes_signe "$W/dossier-rev.xml" >/dev/null
+is "$(xmlsec_all "$W/dossier-rev.xml" 6)" 6 "dossier signer --accepter-revoque : xmlsec1 vérifie les 6 signatures stockées"
