@@ -117,23 +117,50 @@ out=$("$LIASSE" pes verify "$W/wrapped.xml"); rc=$?
 is "$rc" 1 "signature déplacée dans un autre bordereau : échec"
 like "$out" "ne couvre pas l'élément qui la contient|ne désigne ni" "signature déplacée : expliqué"
 
-# --- bad input
+# --- bad input: refused with a French message; neither the output file nor
+# its temporary copy (OUT.tmp.PID) is left behind
+# nothing_written WHAT OUT
+nothing_written() {
+	if compgen -G "$2*" >/dev/null; then fail "$1 : rien écrit ($(ls "$2"*))"; else ok "$1 : rien écrit"; fi
+}
+KEY=(--key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT")
+nothing_written "déjà signé" "$W/r6bis.xml"
 printf '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>\n<n:PES_Aller xmlns:n="http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller">&b;</n:PES_Aller>\n' >"$W/bomb.xml"
 out=$("$LIASSE" pes verify "$W/bomb.xml" 2>&1); rc=$?
 is "$rc" 2 "bombe XML : code 2"
 like "$out" "DTD" "bombe XML : message DTD"
-check_fails "bombe XML : pas de signature" "$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT" "$W/bomb.xml" "$W/bomb-out.xml"
+out=$("$LIASSE" pes sign "${KEY[@]}" "$W/bomb.xml" "$W/bomb-out.xml" 2>&1)
+is "$?" 1 "bombe XML : signature refusée"
+like "$out" "DTD" "bombe XML : signature refusée, message DTD"
+nothing_written "bombe XML" "$W/bomb-out.xml"
+# a billion laughs in a PES that has Ids, the entity used inside a Bordereau
+python3 - "$PES/aller/depense_bordereau_id_small.xml" "$W/bomb2.xml" <<'PY2'
+import sys
+d = open(sys.argv[1], 'rb').read()
+ents = '<!ENTITY l0 "rire">' + ''.join('<!ENTITY l%d "%s">' % (i, ('&l%d;' % (i - 1)) * 10) for i in range(1, 10))
+i = d.index(b'?>') + 2
+d = d[:i] + ('\n<!DOCTYPE n:PES_Aller [%s]>' % ents).encode() + d[i:]
+j = d.index(b'<BlocBordereau>')
+open(sys.argv[2], 'wb').write(d[:j] + b'<Rire>&l9;</Rire>' + d[j:])
+PY2
+out=$("$LIASSE" pes sign "${KEY[@]}" "$W/bomb2.xml" "$W/bomb2-out.xml" 2>&1)
+is "$?" 1 "bombe XML dans un bordereau : signature refusée"
+like "$out" "DTD" "bombe XML dans un bordereau : message DTD"
+nothing_written "bombe XML dans un bordereau" "$W/bomb2-out.xml"
 head -c 1500 "$PES/aller/depense_bordereau_id_small.xml" >"$W/trunc.xml"
-out=$("$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT" "$W/trunc.xml" "$W/trunc-out.xml" 2>&1)
+out=$("$LIASSE" pes sign "${KEY[@]}" "$W/trunc.xml" "$W/trunc-out.xml" 2>&1)
 is "$?" 1 "fichier tronqué : refus"
-[ -e "$W/trunc-out.xml" ] && fail "fichier tronqué : rien écrit" || ok "fichier tronqué : rien écrit"
-out=$("$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT" "$PES/aller/depense_sans_id.xml" "$W/noid.xml" 2>&1)
+like "$out" "bien formé|ligne [0-9]+" "fichier tronqué : message"
+nothing_written "fichier tronqué" "$W/trunc-out.xml"
+out=$("$LIASSE" pes sign "${KEY[@]}" "$PES/aller/depense_sans_id.xml" "$W/noid.xml" 2>&1)
+is "$?" 1 "PES sans Id : refus"
 like "$out" "identifiant valide" "PES sans Id : message"
-[ -e "$W/noid.xml" ] && fail "PES sans Id : rien écrit" || ok "PES sans Id : rien écrit"
+nothing_written "PES sans Id" "$W/noid.xml"
 sed 's/Id="BORD822933"/Id="ID153504434"/' "$PES/aller/depense_bordereau_id_small.xml" >"$W/dup.xml"
-out=$("$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT" "$W/dup.xml" "$W/dup-out.xml" 2>&1)
+out=$("$LIASSE" pes sign "${KEY[@]}" "$W/dup.xml" "$W/dup-out.xml" 2>&1)
+is "$?" 1 "Id en double : refus"
 like "$out" "apparaît deux fois" "Id en double : message"
-[ -e "$W/dup-out.xml" ] && fail "Id en double : rien écrit" || ok "Id en double : rien écrit"
+nothing_written "Id en double" "$W/dup-out.xml"
 out=$("$LIASSE" pes verify "$PES/retour/acquit_ok.xml" 2>&1); rc=$?
 is "$rc" 2 "pas un PES Aller : code 2"
 like "$out" "pas un PES Aller" "pas un PES Aller : message"
@@ -145,4 +172,19 @@ if [ -n "${SAN:-}" ]; then lim=unlimited; else lim=400000; fi
 out=$( (ulimit -v $lim; "$LIASSE" pes verify "$W/big.xml") 2>&1); rc=$?
 is "$rc" 2 "200 Mo : code 2"
 like "$out" "trop gros|Encodage|bien formé" "200 Mo : message"
+out=$( (ulimit -v $lim; "$LIASSE" pes sign "${KEY[@]}" "$W/big.xml" "$W/big-out.xml") 2>&1); rc=$?
+is "$rc" 1 "200 Mo : signature refusée"
+like "$out" "trop gros|Encodage|bien formé" "200 Mo : signature refusée, message"
+nothing_written "200 Mo" "$W/big-out.xml"
+rm -f "$W/big.xml"
+# 200 MB of a real PES broken at its very end: the signatures already
+# computed while streaming are not left in any file
+python3 tests/lib/gen_pes.py "$PES/aller/recette_6_bordereaux_prefixe_p.xml" 200 "$W/big.xml"
+printf '<Bordereau Id="FIN"><Pas_ferme>' >>"$W/big.xml"
+# (1 GB of address space: the file is mapped, a whole-document tree would not fit)
+if [ -n "${SAN:-}" ]; then lim=unlimited; else lim=1000000; fi
+out=$( (ulimit -v $lim; "$LIASSE" pes sign "${KEY[@]}" "$W/big.xml" "$W/big-out.xml") 2>&1); rc=$?
+is "$rc" 1 "200 Mo cassé à la fin : signature refusée"
+like "$out" "bien formé|ligne [0-9]+" "200 Mo cassé à la fin : message"
+nothing_written "200 Mo cassé à la fin" "$W/big-out.xml"
 rm -f "$W/big.xml"
