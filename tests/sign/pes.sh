@@ -2,6 +2,7 @@
 # liasse pes sign / pes verify with SoftHSM and a software key; the
 # signed samples; bad input.
 . tests/sign/lib.inc
+KEY=(--key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT")
 
 # --- SoftHSM token, per bordereau (6 bordereaux, p: prefix)
 out=$("$LIASSE" pes sign "${SOFTHSM[@]}" --token CARDLAB-SIGN --pin-file "$W/pin" \
@@ -57,6 +58,23 @@ is "$(xmlsec_all "$W/soft.xml" 1)" 1 "clé logicielle : xmlsec1 vérifie"
 like "$(cat "$W/soft.xml")" "dovf/kQSqohYT8iQPhk/D9LCkwGJjp3kD1GfAx\+\+sCE=" "empreinte du bordereau identique à Libersign"
 like "$(cat "$W/soft.xml")" "<xad:ClaimedRole>Ordonnateur</xad:ClaimedRole>" "rôle par défaut Ordonnateur"
 check_fails "clé qui ne correspond pas au certificat" "$LIASSE" pes sign --key "$CARDLAB_DIR/pki/jeanne-auth.key" --cert "$CARDLAB_SIGN_CERT" "$PES/aller/depense_bordereau_id_small.xml" "$W/x.xml"
+
+# --- InfoDematerialisee absent or 0: warned (and still signed); 1: no warning
+DEMAT="Attention : InfoDematerialisee est absent ou à 0 dans ce PES ; la DGFiP rejette un flux signé dans ce cas."
+grep -q '<InfoDematerialisee V="0"/>' "$PES/aller/depense_bordereau_id_small.xml" || fail "échantillon avec InfoDematerialisee à 0"
+sed 's|<InfoDematerialisee V="0"/>|<InfoDematerialisee V="1"/>|' "$PES/aller/depense_bordereau_id_small.xml" >"$W/demat1.xml"
+sed 's|<InfoDematerialisee V="0"/>||' "$PES/aller/depense_bordereau_id_small.xml" >"$W/demat-absent.xml"
+for v in 0 absent 1; do
+	case $v in 0) in=$PES/aller/depense_bordereau_id_small.xml;; absent) in=$W/demat-absent.xml;; 1) in=$W/demat1.xml;; esac
+	out=$("$LIASSE" pes sign "${KEY[@]}" "$in" "$W/demat-$v-out.xml" 2>&1)
+	is "$?" 0 "InfoDematerialisee $v : signé"
+	if [ "$v" = 1 ]; then
+		[[ $out == *InfoDematerialisee* ]] && fail "InfoDematerialisee à 1 : aucun avertissement" || ok "InfoDematerialisee à 1 : aucun avertissement"
+	else
+		like "$out" "$DEMAT" "InfoDematerialisee $v : avertissement en français"
+	fi
+done
+is "$(grep -c InfoDematerialisee "$W/demat-absent.xml")" 0 "le fichier sans InfoDematerialisee n'en a pas"
 
 # --- certificates unfit for RGS signing: refused before any PIN
 out=$("$LIASSE" pes sign "${SOFTHSM[@]}" --token CARDLAB-NONREP --pin-file /nonexistent/pin \
@@ -123,7 +141,6 @@ like "$out" "ne couvre pas l'élément qui la contient|ne désigne ni" "signatur
 nothing_written() {
 	if compgen -G "$2*" >/dev/null; then fail "$1 : rien écrit ($(ls "$2"*))"; else ok "$1 : rien écrit"; fi
 }
-KEY=(--key "$CARDLAB_DIR/pki/jeanne-sign.key" --cert "$CARDLAB_SIGN_CERT")
 nothing_written "déjà signé" "$W/r6bis.xml"
 printf '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>\n<n:PES_Aller xmlns:n="http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller">&b;</n:PES_Aller>\n' >"$W/bomb.xml"
 out=$("$LIASSE" pes verify "$W/bomb.xml" 2>&1); rc=$?
