@@ -77,3 +77,16 @@ s2low_acte() {
 	PGUSER=$1 $L dossier action "$id" orientation >/dev/null &&
 	echo "$id"
 }
+
+# s2low_helpers DIR: short helpers for job-level tests against the double of
+# DIR (needs DB): C (connecteur), D (one daemon pass), due ID (its job due
+# now), etat ID, val ID FIELD, ctl PATH (the double's test channel).
+s2low_helpers() {
+	S2LOW_PKI=$1
+	C() { "$LIASSE" --db "dbname=$DB" connecteur "$@"; }
+	D() { "$LIASSE" --db "dbname=$DB" daemon --once >/dev/null 2>&1; }
+	due() { sql -c "UPDATE liasse.job SET run_at = now() WHERE dossier_id = $1" >/dev/null; }
+	etat() { sql -c "SELECT etat FROM liasse.dossier WHERE id = $1"; }
+	val() { sql -c "SELECT valeur FROM liasse.dossier_valeur WHERE dossier_id = $1 AND champ = '$2'"; }
+	ctl() { s2low_ctl "$S2LOW_PKI" "$1"; }
+}

@@ -13,12 +13,7 @@ s2low_certs "$PKI" && s2low_start "$PKI" --acquit "$SHARED/samples/pes/retour/ac
 	{ fail "double S2LOW"; exit 1; }
 trap s2low_stop EXIT
 dossier_setup s2r || { fail "préparation"; exit 1; }
-C() { "$LIASSE" --db "dbname=$DB" connecteur "$@"; }
-D() { "$LIASSE" --db "dbname=$DB" daemon --once >/dev/null 2>&1; }
-due() { sql -c "UPDATE liasse.job SET run_at = now() WHERE dossier_id = $1" >/dev/null; }
-etat() { sql -c "SELECT etat FROM liasse.dossier WHERE id = $1"; }
-val() { sql -c "SELECT valeur FROM liasse.dossier_valeur WHERE dossier_id = $1 AND champ = '$2'"; }
-ctl() { s2low_ctl "$PKI" "$1"; }
+s2low_helpers "$PKI"
 c=$(s2low_connecteur "$ENT_A" "$PKI") || fail "connecteur"
 C associate --entite "$ENT_A" --type-dossier actes-generique --famille TdT "$c" &&
 C associate --entite "$ENT_A" --type-dossier helios-generique --famille TdT "$c" || fail "associations"
