@@ -28,6 +28,7 @@ sign_opts_handle(struct sign_opts *o, int c, const char *arg)
 	case 1004: o->pin_file = arg; return true;
 	case 1005: o->crl = arg; return true;
 	case 1006: o->accept_revoked = true; return true;
+	case 1007: o->ca = arg; return true;
 	default: return false;
 	}
 }
@@ -254,6 +255,15 @@ sign_session_open(struct cli *cli, const struct sign_opts *o, struct sign_sessio
 	fprintf(stderr, _("Signataire : %s\n"), ss->signer->description);
 	print_cert(signer_cert(ss->signer));
 	if (!cert_check_signing(signer_cert(ss->signer), time(NULL), &err)) {
+		cli_fail(cli, &err);
+		sign_session_close(ss);
+		return false;
+	}
+	char ca[1024] = "";
+	const char *ca_path = o->ca;
+	if (!ca_path && sign_conf_get("ca", ca, sizeof ca) && ca[0])
+		ca_path = ca;
+	if (ca_path && !cert_check_signing_chain(signer_cert(ss->signer), ca_path, &err)) {
 		cli_fail(cli, &err);
 		sign_session_close(ss);
 		return false;

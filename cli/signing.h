@@ -18,10 +18,11 @@ struct sign_opts {
 	const char *cert;     /* --cert (software) */
 	const char *pin_file; /* --pin-file */
 	const char *crl;      /* --crl (else the configuration's "crl") */
+	const char *ca;       /* --ca (else the configuration's "ca") */
 	bool accept_revoked;  /* --accepter-revoque */
 };
 
-/* getopt_long entries for the options above; their values 1000..1006. */
+/* getopt_long entries for the options above; their values 1000..1007. */
 #define SIGN_LONG_OPTIONS                                   \
 	{ "pkcs11-module", required_argument, NULL, 1000 }, \
 	{ "token", required_argument, NULL, 1001 },         \
@@ -29,7 +30,8 @@ struct sign_opts {
 	{ "cert", required_argument, NULL, 1003 },          \
 	{ "pin-file", required_argument, NULL, 1004 },      \
 	{ "crl", required_argument, NULL, 1005 },           \
-	{ "accepter-revoque", no_argument, NULL, 1006 }
+	{ "accepter-revoque", no_argument, NULL, 1006 },    \
+	{ "ca", required_argument, NULL, 1007 }
 /* Handles one of those options; false when C is not one of them. */
 bool sign_opts_handle(struct sign_opts *o, int c, const char *arg);
 
@@ -60,7 +62,8 @@ struct sign_session {
 };
 
 /* Chooses the signer, prints its certificate on stderr, refuses a
- * certificate unfit for an RGS** signature (before any PIN), warns about
+ * certificate unfit for an RGS** signature or, when a CA is configured
+ * (--ca or "ca"), one that does not chain to it (before any PIN), warns about
  * a certificate the CRL lists (« Certificat révoqué … ») and goes on only
  * with --accepter-revoque or a « o » typed at the terminal, reads the
  * PIN (terminal without echo, or the PIN file) and opens the signing

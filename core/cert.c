@@ -441,3 +441,20 @@ cert_verify_chain(X509 *cert, STACK_OF(X509) *untrusted, const char *ca_path,
 	err_set(err, ERR_INPUT, _("La chaîne de certification est invalide."));
 	return err_detail(err, "X509_verify_cert: %s", X509_verify_cert_error_string(e));
 }
+
+bool
+cert_check_signing_chain(X509 *cert, const char *ca_path, struct err *err)
+{
+	struct err e = { 0 };
+	if (cert_verify_chain(cert, NULL, ca_path, NULL, 0, NULL, &e))
+		return true;
+	struct cert_info ci;
+	cert_describe(cert, &ci);
+	err_set(err, ERR_INPUT,
+		_("Signature refusée : le certificat de %s, émis par « %s », n'est pas reconnu par "
+		  "les autorités de certification configurées (%s) : %s"),
+		ci.holder, ci.issuer_cn, ca_path, e.msg);
+	if (e.detail[0])
+		err_detail(err, "%s", e.detail);
+	return false;
+}

@@ -37,6 +37,10 @@ bool cert_check_signing(X509 *cert, time_t now, struct err *err);
  * given and lists CERT, *REVOKED is set and the function fails. */
 bool cert_verify_chain(X509 *cert, STACK_OF(X509) *untrusted, const char *ca_path,
 		       const char *crl_path, time_t at, bool *revoked, struct err *err);
+/* Before a signature: CERT must chain to the CA certificates of CA_PATH
+ * (cert_verify_chain, now). The French refusal names the holder and the
+ * issuer. */
+bool cert_check_signing_chain(X509 *cert, const char *ca_path, struct err *err);
 
 /* Looks CERT up in the CRLs of CRL_PATH (a PEM file holding one or more
  * CRLs, or one DER CRL) whose issuer is CERT's. When it is listed,

@@ -107,4 +107,5 @@ sign_conf_load(struct sign_conf *c)
 	sign_conf_get("postal-code", c->postal_code, sizeof c->postal_code);
 	sign_conf_get("role", c->role, sizeof c->role);
 	sign_conf_get("crl", c->crl, sizeof c->crl);
+	sign_conf_get("ca", c->ca, sizeof c->ca);
 }

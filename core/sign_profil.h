@@ -36,11 +36,13 @@ bool sign_role_set(struct db *db, const char *login, const char *role, struct er
  * line wins); false when absent. */
 bool sign_conf_get(const char *key, char *out, size_t n);
 
-/* The signature settings of that file: city, postal-code, role, crl
- * ("" when absent). */
+/* The signature settings of that file: city, postal-code, role, crl, ca
+ * (the CA certificates a signer's certificate must chain to: a PEM file
+ * or a folder of them) ("" when absent). */
 struct sign_conf {
 	char city[160], postal_code[16], role[160];
 	char crl[1024];
+	char ca[1024];
 };
 void sign_conf_load(struct sign_conf *c);
 

@@ -10,7 +10,9 @@
  * "city", "postal-code" and "role" fill the XAdES production place and
  * claimed role when the base has none (the entity's place, the user's
  * role: core/sign_profil.h); "crl FILE" is the CRL a revoked certificate
- * is looked up in (a warning, and a confirmation before signing). */
+ * is looked up in (a warning, and a confirmation before signing); "ca
+ * DIR|FILE" the CA certificates the signer's certificate must chain to
+ * (else no signature). */
 #include "tui/view_sign.h"
 
 #include <curses.h>
@@ -205,6 +207,10 @@ signer_open(struct sign_view *d)
 		return;
 	}
 	if (!cert_check_signing(signer_cert(d->signer), time(NULL), &err)) {
+		snprintf(d->signer_problem, sizeof d->signer_problem, "%s", err.msg);
+		return;
+	}
+	if (d->conf.ca[0] && !cert_check_signing_chain(signer_cert(d->signer), d->conf.ca, &err)) {
 		snprintf(d->signer_problem, sizeof d->signer_problem, "%s", err.msg);
 		return;
 	}
