@@ -84,7 +84,8 @@ is "$(sql -c "SELECT action FROM liasse.job WHERE dossier_id = $a1")" "send-tdt"
 sys "SELECT etat FROM dossier_action($a1, 'send-tdt')" >/dev/null
 sys "SELECT etat FROM dossier_action($a1, 'verif-tdt')" >/dev/null
 sys "SELECT etat FROM dossier_action($a1, 'acquiter-tdt')" >/dev/null
-is "$(dsql "$UA" "SELECT etat_label FROM dossier_historique($a1) ORDER BY at DESC LIMIT 1")" "Acquittement reçu" "acquiter-tdt « Acquittement reçu »"
+is "$(dsql "$UA" "SELECT string_agg(etat || ':' || etat_label, ',') FROM dossier_historique($a1) WHERE etat NOT IN ('creation','modification')")" \
+   "orientation:Orientation,send-tdt:Transmis au TdT,verif-tdt:Vérification de la transmission,acquiter-tdt:Acquittement reçu" "actes : historique jusqu'à « Acquittement reçu »"
 out=$(L "$UA" dossier set "$a1" acte_publication_date=2026-01-20 2>&1)
 like "$out" "version" "date de publication modifiable après l'acquittement (PASTELL #1767)"
 is "$(dsql "$UA" "SELECT etat FROM dossier WHERE id = $a1")" "acquiter-tdt" "et l'état est conservé"
@@ -141,7 +142,8 @@ out=$(L "$UA" dossier action "$ms" envoi-mail 2>&1)
 like "$out" "déjà programmée" "pas deux fois la même action programmée"
 sys "SELECT etat FROM dossier_action($ms, 'envoi-mail')" >/dev/null
 sys "SELECT etat FROM dossier_action($ms, 'reception-partielle')" >/dev/null
-is "$(dsql "$UA" "SELECT etat_label FROM dossier_historique($ms) ORDER BY at DESC LIMIT 1")" "Reçu partiellement" "mailsec : « Reçu partiellement »"
+is "$(dsql "$UA" "SELECT string_agg(etat || ':' || etat_label, ',') FROM dossier_historique($ms)")" \
+   "creation:Créé,modification:En cours de rédaction,envoi-mail:Mail envoyé,reception-partielle:Reçu partiellement" "mailsec : historique jusqu'à « Reçu partiellement »"
 
 # Batch: intersection of the possible actions, then per-dossier results.
 p1=$(L "$UA" dossier create --entite "$ENT_A" --type pdf-generique --titre "Lot 1")
@@ -171,8 +173,9 @@ is "$(dsql "$UA" "SELECT type_version FROM dossier WHERE id = $p2")" 2 "le dossi
 out=$(L "$UA" dossier migrate "$p2" 2>&1)
 like "$out" "déjà la dernière version" "migrer deux fois : message clair"
 n1=$(sql -c "SELECT count(*) FROM liasse.dossier_type_version")
+others=$(sql -c "SELECT string_agg(type || ':' || version, ',' ORDER BY type, version) FROM liasse.dossier_type_version WHERE type <> 'pdf-generique'")
 "$LIASSE" --db "dbname=$DB" db migrate >/dev/null
-is "$(sql -c "SELECT count(*) FROM liasse.dossier_type_version WHERE type <> 'pdf-generique'")" "$(sql -c "SELECT count(*) FROM liasse.dossier_type_version WHERE type <> 'pdf-generique'")" "db migrate : rien de nouveau sans changement"
+is "$(sql -c "SELECT string_agg(type || ':' || version, ',' ORDER BY type, version) FROM liasse.dossier_type_version WHERE type <> 'pdf-generique'")" "$others" "db migrate : rien de nouveau pour les types inchangés"
 is "$(sql -c "SELECT count(*) FROM liasse.dossier_type_version")" "$((n1 + 1))" "db migrate recharge pdf-generique (empreinte différente) en version 3"
 
 # CLI usage errors: exit 2.
