@@ -2220,12 +2220,29 @@ walk_comment(void *ctx, const xmlChar *value)
 /* Reads PATH with the handlers above; FN (may be NULL) gets each Bordereau:
  * a whole copy in W->mini (IN_MINI), else the shell from the file with
  * W->digest when C14N; the Bordereau numbered CROSS (from 0) is whole. */
+/* Whether PATH starts as UTF-16 (byte order mark, or "<" on two bytes). */
+static bool
+starts_utf16(const char *path)
+{
+	unsigned char b[2] = { 0, 0 };
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	bool two = read(fd, b, 2) == 2;
+	close(fd);
+	return two && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE) ||
+		       (b[0] == '<' && b[1] == 0) || (b[0] == 0 && b[1] == '<'));
+}
+
 static bool
 stream_walk(const char *path, bool in_mini, bool c14n, size_t cross, stream_fn fn, void *ctx,
 	    struct stream_info *info, struct err *err)
 {
 	memset(info, 0, sizeof *info);
 	info->dematerialised = true;
+	/* as parse_safe: the signatures could not be spliced into such bytes */
+	if (starts_utf16(path))
+		return err_set(err, ERR_INPUT, _("Encodage UTF-16 non pris en charge pour un PES."));
 	struct sax_walk s = { .in_mini = in_mini, .c14n = c14n, .cross = cross, .fn = fn,
 			      .ctx = ctx, .err = err, .part_hdr = true, .ids = xmlHashCreate(64) };
 	s.w.info = info;
