@@ -54,7 +54,9 @@ kills=0 busy=0 p=$N
 while [ "$p" -gt 0 ]; do
 	[ "$busy" -ge "$KILLS" ] && [ "$p" -le $((N / 10)) ] && break
 	[ "$kills" -ge $((KILLS * 6)) ] && break
-	if [ "$p" -le $(((KILLS - busy) * 2)) ]; then ms=$((RANDOM % 150 + 30)); else ms=$((RANDOM % 900 + 50)); fi
+	if [ "$p" -le $((KILLS - busy)) ]; then ms=$((RANDOM % 50 + 10))
+	elif [ "$p" -le $(((KILLS - busy) * 2)) ]; then ms=$((RANDOM % 150 + 30))
+	else ms=$((RANDOM % 900 + 50)); fi
 	"$LIASSE" --db "dbname=$DB" -v daemon --bail 1 --veille 1 >>"$TEST_TMP/daemon.log" 2>&1 & dp=$!
 	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 	kill -KILL $dp 2>/dev/null; wait $dp 2>/dev/null
