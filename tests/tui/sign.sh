@@ -126,6 +126,27 @@ wait_for "États du dossier" 5
 assert_has "Échap : retour au dossier inchangé" "Document à faire signer"
 keys q
 
+# A CA set in the configuration file that the certificate does not chain
+# to: refused before any PIN, the issuer named.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/foreign.key" -out "$W/foreign.crt" \
+	-days 30 -subj "/C=FR/O=Autre AC/CN=AC étrangère de test" >/dev/null 2>&1
+id3=$(new_dossier "PES AC étrangère")
+sed -i 's/^token .*/token CARDLAB-SIGN/' "$XDG_CONFIG_HOME/liasse/config"
+printf 'ca %s\n' "$W/foreign.crt" >>"$XDG_CONFIG_HOME/liasse/config"
+COLUMNS=200 run_liasse
+wait_for "Types de dossiers" 5
+open_dossier "PES AC étrangère"
+keys S
+wait_for "Refusé" 5
+assert_has "AC étrangère : refusé, l'émetteur nommé" "émis par « Cardlab AC Test RGS"
+assert_has "AC étrangère : la raison" "n'est pas reconnu par les autorités de certification"
+assert_lacks "AC étrangère : pas de champ PIN" "Code PIN"
+keys Escape
+wait_for "États du dossier" 5
+assert_has "AC étrangère : dossier inchangé" "Document à faire signer"
+keys q
+sed -i '/^ca /d' "$XDG_CONFIG_HOME/liasse/config"
+
 # A document to sign: detached CAdES .p7s, same screen.
 DOC=$W/convention.pdf
 printf '%%PDF-1.4\n%% convention de test\n' >"$DOC"
