@@ -35,8 +35,9 @@ struct finish_lot {
 };
 
 /* Pending results are applied before the next job starts once the oldest
- * is this old: a daemon killed then redoes little (a slow connector's
- * result does not wait for the rest of the lot). */
+ * is this old: a slow job's result does not wait for the rest of the lot,
+ * and a daemon killed redoes at most the jobs run since (their connectors
+ * reconcile, as after any kill). */
 #define FINISH_LOT_MS 50
 
 const char *
