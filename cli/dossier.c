@@ -172,6 +172,14 @@ cmd_show(struct cli *cli, struct db *db, int64_t id, bool as_json)
 			putchar('\n');
 		}
 	}
+	PGresult *bords = dossier_bordereaux(db, id, &err);
+	for (int k = 0; bords && k < PQntuples(bords); k++)
+		printf("bordereau: IdBord=%s Exer=%s TypBord=%s DteBordEm=%s NbrPce=%s Montant=%s "
+		       "ChampMontant=%s\n",
+		       PQgetvalue(bords, k, 2), PQgetvalue(bords, k, 3), PQgetvalue(bords, k, 4),
+		       PQgetvalue(bords, k, 5), PQgetvalue(bords, k, 6), PQgetvalue(bords, k, 7),
+		       PQgetvalue(bords, k, 8));
+	PQclear(bords);
 	if (json_object_object_get_ex(d, "actions", &acts)) {
 		for (size_t k = 0; k < json_object_array_length(acts); k++) {
 			json_object *a = json_object_array_get_idx(acts, k), *i, *l;

@@ -185,10 +185,30 @@ wants_pes(struct db *db, int64_t id, const char *champ, bool *yes, struct err *e
 	return true;
 }
 
+/* The bordereaux of INFO as a JSON array for pes_bordereaux_set() (170). */
+static json_object *
+pes_bordereaux_json(const struct pes_info *info)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t k = 0; k < info->n_bordereaux_lus; k++) {
+		const struct pes_bordereau *b = &info->bordereaux[k];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id_bord", json_object_new_string(b->id_bord));
+		json_object_object_add(o, "exer", json_object_new_string(b->exer));
+		json_object_object_add(o, "typ_bord", json_object_new_string(b->typ_bord));
+		json_object_object_add(o, "dte_bord_em", json_object_new_string(b->dte_bord_em));
+		json_object_object_add(o, "nbr_pce", json_object_new_string(b->nbr_pce));
+		json_object_object_add(o, "montant", json_object_new_string(b->montant));
+		json_object_object_add(o, "champ_montant", json_object_new_string(b->montant_champ));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 static bool
 upload(struct db *db, FILE *fp, int64_t id, int version, const char *champ, const char *name,
-       long long size, json_object *extracted, struct dossier_attach_result *res,
-       struct err *err)
+       long long size, json_object *extracted, json_object *bordereaux,
+       struct dossier_attach_result *res, struct err *err)
 {
 	char i[24], v[16], sz[24];
 	fmt_id(i, id);
@@ -218,6 +238,12 @@ upload(struct db *db, FILE *fp, int64_t id, int version, const char *champ, cons
 		const char *pe[] = { fid, json_object_to_json_string(extracted) };
 		if (!query_int(db, "SELECT liasse.dossier_set_extracted($1, $2::jsonb)", 2, pe,
 			       &res->version, err))
+			return false;
+	}
+	if (bordereaux && json_object_array_length(bordereaux) > 0) {
+		const char *pb[] = { fid, json_object_to_json_string_ext(bordereaux,
+									 JSON_C_TO_STRING_PLAIN) };
+		if (!query_int(db, "SELECT liasse.pes_bordereaux_set($1, $2::jsonb)", 2, pb, NULL, err))
 			return false;
 	}
 	return true;
@@ -271,7 +297,7 @@ attach(struct db *db, int64_t id, int version, const char *champ, const char *pa
 		fclose(fp);
 		return false;
 	}
-	json_object *extracted = NULL;
+	json_object *extracted = NULL, *bordereaux = NULL;
 	if (pes) {
 		struct pes_info info;
 		if (!pes_info_read(path, &info, err)) {
@@ -280,19 +306,21 @@ attach(struct db *db, int64_t id, int version, const char *champ, const char *pa
 		}
 		struct pes_ctx c = { json_object_new_object(), 0 };
 		pes_info_foreach(&info, pes_collect, &c);
+		bordereaux = pes_bordereaux_json(&info);
 		pes_info_free(&info);
 		extracted = c.o;
 		res->n_extracted = c.n;
 	}
 	bool ok = !own_tx || db_begin(db, err);
 	if (ok)
-		ok = upload(db, fp, id, version, champ, name, size, extracted, res, err);
+		ok = upload(db, fp, id, version, champ, name, size, extracted, bordereaux, res, err);
 	if (ok && own_tx)
 		ok = db_commit(db, err);
 	else if (own_tx)
 		db_rollback(db);
 	fclose(fp);
 	json_object_put(extracted);
+	json_object_put(bordereaux);
 	return ok;
 }
 
@@ -426,6 +454,16 @@ dossier_detail_json(struct db *db, int64_t id, struct err *err)
 	char *s = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return s;
+}
+
+PGresult *
+dossier_bordereaux(struct db *db, int64_t id, struct err *err)
+{
+	char i[24];
+	fmt_id(i, id);
+	const char *p[] = { i };
+	return db_query(db, "SELECT champ, n, id_bord, exer, typ_bord, dte_bord_em, nbr_pce, montant, "
+			    "champ_montant FROM liasse.dossier_bordereaux($1)", 1, p, err);
 }
 
 PGresult *

@@ -88,6 +88,10 @@ bool dossier_migrate(struct db *db, int64_t id, int version, int *new_version, s
  * user's first consultation in the journal. */
 char *dossier_detail_json(struct db *db, int64_t id, struct err *err);
 
+/* The bordereaux of the PES files of dossier ID (champ, n, id_bord, exer,
+ * typ_bord, dte_bord_em, nbr_pce, montant, champ_montant); PQclear it. */
+PGresult *dossier_bordereaux(struct db *db, int64_t id, struct err *err);
+
 /* Rows (at, etat, etat_label, action, utilisateur, message), oldest first;
  * caller PQclear()s. ERR_NOT_FOUND when the dossier is not visible. */
 PGresult *dossier_history(struct db *db, int64_t id, struct err *err);
