@@ -80,7 +80,9 @@ cli_pes_verify(struct cli *cli, int argc, char **argv)
 	struct xades_report rep;
 	if (!xades_verify_file(argv[optind], &vo, &rep, &err)) {
 		cli_fail(cli, &err);
-		return EXIT_USAGE;
+		/* duplicate Ids: the signatures cannot be trusted (1), not an
+		 * unreadable file (2) */
+		return err.code == ERR_UNSAFE ? EXIT_FAIL : EXIT_USAGE;
 	}
 	if (rep.n_sigs == 0)
 		printf(_("Aucune signature dans ce fichier.\n"));

@@ -19,6 +19,7 @@ enum err_code {
 	ERR_DB_CONFLICT,/* concurrent modification */
 	ERR_NOT_FOUND,
 	ERR_SCHEMA,     /* schema missing or too old */
+	ERR_UNSAFE,     /* a signed file that could mislead a check (duplicate Ids) */
 };
 
 struct err {

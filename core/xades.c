@@ -440,7 +440,7 @@ register_ids(xmlDocPtr doc, xmlNode *node, struct err *err)
 				continue;
 			xmlAttrPtr prev = xmlGetID(doc, v);
 			if (prev && prev != a) {
-				err_set(err, ERR_INPUT,
+				err_set(err, ERR_UNSAFE,
 					_("L'identifiant « %s » apparaît deux fois dans le fichier "
 					  "(éléments <%s> et <%s>) : fichier refusé."),
 					(const char *)v, (const char *)prev->parent->name,
@@ -1999,7 +1999,7 @@ walk_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xml
 			xmlChar *v = xmlStrndup(a[3], (int)(a[4] - a[3]));
 			const xmlChar *prev = xmlHashLookup(s->bord_ids, v);
 			if (prev) {
-				err_set(s->err, ERR_INPUT,
+				err_set(s->err, ERR_UNSAFE,
 					_("L'identifiant « %s » apparaît deux fois dans le fichier "
 					  "(éléments <%s> et <%s>) : fichier refusé."),
 					(const char *)v, (const char *)prev, (const char *)localname);
@@ -2081,7 +2081,7 @@ walk_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xml
 		if (id) {
 			info->n_bord_with_id++;
 			if (xmlHashAddEntry(s->ids, (const xmlChar *)id, s->ids) != 0) {
-				err_set(s->err, ERR_INPUT,
+				err_set(s->err, ERR_UNSAFE,
 					_("L'identifiant « %s » apparaît deux fois dans le fichier "
 					  "(éléments <%s> et <%s>) : fichier refusé."),
 					id, "Bordereau", "Bordereau");

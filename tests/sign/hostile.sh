@@ -97,8 +97,7 @@ is "$(conns)" 1 "DTD externe : aucune connexion"
 # signature wrapping needs)
 edit dupid 'd.replace(b"<BlocBordereau>", b"<Leurre Id=\"BORD822933\"/><BlocBordereau>", 1)'
 out=$("$LIASSE" pes verify "$W/dupid.xml" 2>&1); rc=$?
-# (a file whose Ids are ambiguous is unusable: code 2, as for a file that
-# is not well-formed; never 0)
-is "$rc" 2 "Id en double : fichier refusé (code 2)"
+# (its signatures cannot be trusted: code 1, as for an invalid signature)
+is "$rc" 1 "Id en double : échec de la vérification (code 1)"
 like "$out" "L'identifiant « BORD822933 » apparaît deux fois" "Id en double : message en français"
 [[ $out == *"VALIDE"* && $out != *"INVALIDE"* ]] && fail "Id en double : jamais VALIDE" || ok "Id en double : jamais VALIDE"
