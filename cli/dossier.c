@@ -132,15 +132,38 @@ cmd_show(struct cli *cli, struct db *db, int64_t id, bool as_json)
 	char *js = dossier_detail_json(db, id, &err);
 	if (!js)
 		return cli_fail(cli, &err);
-	if (as_json) {
+	PGresult *bords = dossier_bordereaux(db, id, &err);
+	int nb = bords ? PQntuples(bords) : 0;
+	if (as_json && nb == 0) {
 		printf("%s\n", js);
 		free(js);
+		PQclear(bords);
 		return EXIT_OK;
 	}
 	json_object *d = json_tokener_parse(js);
 	free(js);
-	if (!d)
+	if (!d) {
+		PQclear(bords);
 		return EXIT_FAIL;
+	}
+	if (as_json) {
+		static const char *const bk[] = { "champ", "n", "id_bord", "exer", "typ_bord",
+						  "dte_bord_em", "nbr_pce", "montant", "champ_montant" };
+		json_object *arr = json_object_new_array();
+		for (int k = 0; k < nb; k++) {
+			json_object *o = json_object_new_object();
+			for (int j = 0; j < 9; j++)
+				json_object_object_add(o, bk[j], j == 1
+					? json_object_new_int(atoi(PQgetvalue(bords, k, j)))
+					: json_object_new_string(PQgetvalue(bords, k, j)));
+			json_object_array_add(arr, o);
+		}
+		json_object_object_add(d, "bordereaux", arr);
+		printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+		json_object_put(d);
+		PQclear(bords);
+		return EXIT_OK;
+	}
 	static const char *const keys[][2] = {
 		{ "id", "id" }, { "entite_id", "entite_id" }, { "entite", "entite" },
 		{ "type", "type" }, { "type_version", "type_version" },
@@ -172,8 +195,7 @@ cmd_show(struct cli *cli, struct db *db, int64_t id, bool as_json)
 			putchar('\n');
 		}
 	}
-	PGresult *bords = dossier_bordereaux(db, id, &err);
-	for (int k = 0; bords && k < PQntuples(bords); k++)
+	for (int k = 0; k < nb; k++)
 		printf("bordereau: IdBord=%s Exer=%s TypBord=%s DteBordEm=%s NbrPce=%s Montant=%s "
 		       "ChampMontant=%s\n",
 		       PQgetvalue(bords, k, 2), PQgetvalue(bords, k, 3), PQgetvalue(bords, k, 4),

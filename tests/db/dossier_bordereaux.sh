@@ -24,6 +24,12 @@ is "$(bords "$h" | head -n 1)" "bordereau: IdBord=90104 Exer=2008 TypBord=01 Dte
 like "$(bords "$h")" 'bordereau: IdBord=90109 Exer=2008 .*NbrPce=2 Montant=469.4 ChampMontant=MtBordHt' \
 	"un autre bordereau : NbrPce 2, montant tel qu'au fichier"
 is "$(sql -c "SELECT count(*) FROM liasse.pes_bordereau WHERE dossier_id = $h")" 6 "6 lignes stockées"
+if command -v python3 >/dev/null; then
+	got=$(L "$UA" dossier show "$h" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); b=d["bordereaux"]; print(d["id"], len(b), b[0]["id_bord"], b[0]["nbr_pce"], b[0]["montant"], b[5]["n"])')
+	is "$got" "$h 6 90104 1 31591.40 5" "--json : tableau bordereaux"
+else
+	skip "--json" "python3 absent"
+fi
 
 # Replacing the PES replaces its bordereaux.
 L "$UA" dossier attach "$h" fichier_pes "$S/depense_accents_latin1.xml" >/dev/null
