@@ -174,3 +174,31 @@ sys "SELECT job_run_local($ds)" >/dev/null
 is "$(hist "$ds")" \
    "creation,modification,orientation,send-iparapheur,verif-iparapheur,erreur-verif-iparapheur,verif-iparapheur,rejet-iparapheur,modification,orientation,send-iparapheur,verif-iparapheur,recu-iparapheur,orientation,termine" \
    "document à signer : erreur de vérification, refus, modification, nouvel envoi signé"
+
+# --- helios-pes-retour: created by the daemon, sent to the GED ----------
+r=$(sys "SELECT dossier_create($ENT_A, 'helios-pes-retour', 'PES Retour 1')")
+daemon "$r" send-ged
+is "$(etat "$r")" "termine" "PES Retour : versé à la GED puis terminé"
+is "$(hist "$r")" "creation,send-ged,termine" "PES Retour : historique complet"
+# The GED's tries used up (the daemon applies error-ged, the outcome of
+# send-ged, from Récupéré; was refused, from=send-ged only), then a new
+# dépôt; and a dépôt done with the error outcome (from send-ged).
+r=$(sys "SELECT dossier_create($ENT_A, 'helios-pes-retour', 'PES Retour 2')")
+daemon "$r" error-ged error-ged send-ged
+is "$(hist "$r")" "creation,error-ged,error-ged,send-ged,termine" "PES Retour : essais épuisés deux fois, puis versé"
+r=$(sys "SELECT dossier_create($ENT_A, 'helios-pes-retour', 'PES Retour 2b')")
+sys "SELECT etat FROM dossier_action($r, 'send-ged')" >/dev/null
+sql -c "DELETE FROM liasse.job WHERE dossier_id = $r" >/dev/null
+daemon "$r" error-ged
+is "$(hist "$r")" "creation,send-ged,error-ged" "PES Retour : dépôt fait avec l'issue « erreur »"
+r=$(sys "SELECT dossier_create($ENT_A, 'helios-pes-retour', 'PES Retour 3')")
+daemon "$r" error-ged
+agent "$r" supression
+is "$(sql -c "SELECT count(*) FROM liasse.dossier WHERE id = $r")" 0 "PES Retour : en erreur GED, supprimé par l'agent"
+
+# --- actes-reponse-prefecture: created by the daemon, ended by the agent -
+r=$(sys "SELECT dossier_create($ENT_A, 'actes-reponse-prefecture', 'Courrier simple')")
+out=$(L "$UA" dossier action "$r" creation 2>&1); rc=$?
+is "$rc" 1 "réponse de la préfecture : l'agent ne la crée pas"
+agent "$r" termine
+is "$(hist "$r")" "creation,termine" "réponse de la préfecture : historique complet"
