@@ -772,7 +772,9 @@ actes_verif(struct connector_ctx *ctx, struct s2 *s, bool annulation, struct con
 				err_clear(err);
 			free(idacte);
 			free(date);
-		} else if (status == -1 || status == 6 || (status == 0 && !annulation)) {
+		} else if (status == -1 || status == 6 || status == 10 || (status == 0 && !annulation)) {
+			/* -1 error, 6 refused, 10 "refus d'envoi", 0 cancelled by
+			 * someone else: final (§1.4). */
 			char *u = from_latin1(flux, strlen(flux));
 			connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("S²LOW : transaction en erreur (%d) : %s"),
 					     status, u[0] ? u : _("sans message"));
@@ -968,10 +970,20 @@ helios_verif(struct connector_ctx *ctx, struct s2 *s, struct connector_result *r
 	} else if (strcmp(resultat, "KO") == 0) {
 		connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("S²LOW : %s"), message ? message : "");
 	} else {
-		int status = st ? atoi(st) : 0;
-		if (status == -1) {
-			connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("S²LOW : PES en erreur : %s"),
-					     message && message[0] ? message : _("sans message"));
+		/* No status element: not final, asked again. */
+		int status = st && st[0] ? atoi(st) : 1;
+		if (status == -1 || status == 0 || status == 24) {
+			/* Final without an acquit: error, cancelled on S2LOW, or a
+			 * PES that expects no acknowledgement (an acquit or a
+			 * retour posted as a PES Aller). */
+			if (status == -1)
+				connector_result_set(res, CONNECTOR_FAIL, "tdt-error", _("S²LOW : PES en erreur : %s"),
+						     message && message[0] ? message : _("sans message"));
+			else
+				connector_result_set(res, CONNECTOR_FAIL, "tdt-error", "%s",
+						     status == 0 ? _("S²LOW : le PES a été annulé sur S²LOW.")
+								 : _("S²LOW : ce fichier n'attend aucun acquittement "
+								     "(statut 24) ; ce n'est pas un PES Aller."));
 			ok = connector_data_put(ctx, "tdt_transaction", NULL, err) &&
 			     connector_data_put(ctx, "tdt_intent", NULL, err);
 		} else if (status == 4 || status == 6 || status == 8) {
