@@ -64,3 +64,27 @@ out=$(C classification "$c" 2>&1); rc=$?
 is "$rc" 1 "S2LOW injoignable : échec"
 is "$(sql -c "SELECT config->>'classification_sha256' FROM liasse.connecteur WHERE id = $c")" "$sha" "S2LOW injoignable : empreinte gardée"
 is "$(sql -c "SELECT count(*) FROM liasse.actes_typologie WHERE entite_id = $ENT_S")" 1 "S2LOW injoignable : codes gardés"
+
+# At sending: an acte is not transmitted while the stored classification
+# is not the one S2LOW serves (it changed since it was fetched); once
+# fetched again, the same acte goes.
+C set "$c" url "$S2LOW_URL" >/dev/null
+C associate --entite "$ENT_S" --type-dossier actes-generique --famille TdT "$c" || fail "association"
+C heriter --entite "$ENT_A" --type-dossier actes-generique oui >/dev/null || fail "héritage"
+sql -c "INSERT INTO liasse.frequence (connecteur_id, expression) VALUES ($c, '1s')" >/dev/null
+sql -c "UPDATE liasse.connecteur SET config = jsonb_set(config, '{classification_sha256}', to_jsonb(repeat('0', 64))) WHERE id = $c" >/dev/null
+crees() { s2low_ctl "$PKI" /_test/stats | python3 -c "import json,sys; print(json.load(sys.stdin)['actes_crees'])"; }
+n0=$(crees)
+printf '%%PDF-1.4\n%% acte\n%%%%EOF\n' >"$TEST_TMP/acte.pdf"
+a=$(s2low_acte "$UA" "$ENT_A" DEL2024_CL1 "Acte classification" "$TEST_TMP/acte.pdf") || fail "dossier acte"
+"$LIASSE" --db "dbname=$DB" daemon --once >/dev/null 2>&1
+etat() { sql -c "SELECT etat FROM liasse.dossier WHERE id = $1"; }
+is "$(etat "$a")" "send-tdt-erreur" "classification changée sur S2LOW : pas de transmission"
+like "$(sql -c "SELECT message FROM liasse.dossier_etat WHERE dossier_id = $a AND etat = 'send-tdt-erreur'")" \
+	"n'est plus celle en vigueur" "message : mettre à jour la classification"
+is "$(crees)" "$n0" "rien n'a été créé sur S2LOW"
+C classification "$c" >/dev/null || fail "classification relue"
+L "$UA" dossier action "$a" orientation >/dev/null || fail "renvoi"
+"$LIASSE" --db "dbname=$DB" daemon --once >/dev/null 2>&1
+is "$(etat "$a")" "send-tdt" "classification à jour : l'acte est transmis"
+is "$(crees)" "$((n0 + 1))" "une transaction sur S2LOW"
