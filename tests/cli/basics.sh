@@ -21,3 +21,8 @@ out=$("$LIASSE" connecteur types 2>&1); rc=$?
 is "$rc" 0 "connecteur types sort avec 0"
 like "$out" $'^s2low\tTdT\t' "connecteur types liste s2low et sa famille"
 like "$out" $'\tresultat\tchoix\t.*\\(défaut : ok\\)$' "un réglage par défaut est dit entre parenthèses fermées"
+
+# The test scripts' databases (dossier_setup NAME, newdb NAME) share one
+# cluster: each name belongs to one script.
+dups=$(grep -rhoE '^[[:space:]]*(dossier_setup|newdb) [a-z0-9_]+' tests/*/*.sh | awk '{print $2}' | sort | uniq -d | paste -sd' ')
+is "$dups" "" "chaque script de test a sa propre base"

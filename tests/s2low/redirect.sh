@@ -12,7 +12,7 @@ PKI=$TEST_TMP/pki
 s2low_certs "$PKI" && s2low_start "$PKI" --acquit "$SHARED/samples/pes/retour/acquit_ko_SEN.xml" ||
 	{ fail "double S2LOW"; exit 1; }
 trap s2low_stop EXIT
-dossier_setup s2r || { fail "préparation"; exit 1; }
+dossier_setup s2rd || { fail "préparation"; exit 1; }
 s2low_helpers "$PKI"
 c=$(s2low_connecteur "$ENT_A" "$PKI") || fail "connecteur"
 C associate --entite "$ENT_A" --type-dossier actes-generique --famille TdT "$c" &&
