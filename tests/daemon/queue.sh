@@ -125,7 +125,11 @@ overlaps() {
 run_two() {
 	local ids="" i
 	for i in 1 2 3 4; do ids="$ids${ids:+,}$(new_pes "$ENT_A")"; done
+	# The second starts while the first runs its first job: started at
+	# the same instant, one may find the jobs locked by the other's claim
+	# (SKIP LOCKED) and, with --once, stop there.
 	D --once >/dev/null & p1=$!
+	sleep 0.5
 	D --once >/dev/null & p2=$!
 	wait $p1 $p2
 	echo "$ids"
