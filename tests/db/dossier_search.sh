@@ -168,6 +168,14 @@ for filt in \
 	explained "total $filt" "$role" "SELECT * FROM dossier_list_total('$filt')"
 done
 explained "page suivante (curseur)" "$UA" "SELECT count(*) FROM dossier_list('{$f_a}', '$cur', 20)"
+# 181: a later page of "passé par" (the window of the newest dossiers
+# before the cursor) and of words (entities in the search index).
+for filt in "{\"entite\":$ENT_S,\"sous_entites\":true,\"passe_par\":\"send-tdt\",\"depuis\":\"2000-01-01\",\"jusqu_a\":\"2100-12-31\"}" \
+	    "{\"entite\":$ENT_S,\"sous_entites\":true,\"recherche\":\"mandat\"}"; do
+	c=$(dsql "$US" "SELECT curseur FROM dossier_list('$filt', NULL, 20) OFFSET 19")
+	explained "page suivante $filt" "$US" "SELECT count(*) FROM dossier_list('$filt', '$c', 20)"
+	explained "total $filt" "$US" "SELECT * FROM dossier_list_total('$filt')"
+done
 explained "compteurs du menu, commune" "$UA" "SELECT count(*) FROM dossier_compteurs($ENT_A, false)"
 explained "compteurs du menu, syndicat" "$US" "SELECT count(*) FROM dossier_compteurs($ENT_S, true)"
 # 030's generated query (plain filters) as it runs, under RLS.
