@@ -36,6 +36,15 @@ FROM dossier WHERE titre ~ '^(Mandats|Arrêté|Convention|Budget) [0-9]+' AND id
 ANALYZE dossier; ANALYZE dossier_etat;
 SQL
 
+# UT reads only the helios dossiers of the syndicat and its communes (a
+# role with that one right): the pairs the queries keep, not the entities.
+UT=dlpl_ut
+sql -o /dev/null <<SQL || fail "rôle restreint"
+INSERT INTO liasse.role VALUES ('dlpl-helios', 'Lecture Hélios');
+INSERT INTO liasse.role_droit VALUES ('dlpl-helios', 'helios-generique:lecture');
+SELECT liasse.grant_role(liasse.create_user('$UT', NULL, 'Agent', '$UT', '$UT@example.org', $ENT_S), 'dlpl-helios', $ENT_S);
+SQL
+
 # expected ENTITIES WHERE: the ids the plain query gives, newest first.
 expected() {
 	sql -c "SELECT coalesce(string_agg(id::text, ',' ORDER BY etat_at DESC, id DESC), '') FROM liasse.dossier d
@@ -79,6 +88,13 @@ US|@A,@B|{"entite":@S,"sous_entites":true,"type":"actes-generique","passe_par":"
 UA|@A|{"recherche":"délibération"}|$fts
 US|@A,@B|{"entite":@S,"sous_entites":true,"recherche":"délibération"}|$fts
 US|@B|{"entite":@B,"type":"helios-generique","recherche":"conseil"}|type = 'helios-generique' AND search @@ plainto_tsquery('liasse.fr', 'conseil')
+US|@A,@B|{"recherche":"délibération"}|$fts
+US|@B|{"entite":@B,"passe_par":"send-tdt"}|$pp)
+US|@A,@B|{"passe_par":"send-tdt","depuis":"2025-01-01"}|$pp AND h.at >= '2025-01-01')
+UT|@A,@B|{"entite":@S,"sous_entites":true,"recherche":"délibération"}|type = 'helios-generique' AND $fts
+UT|@A,@B|{"recherche":"délibération"}|type = 'helios-generique' AND $fts
+UT|@A,@B|{"entite":@S,"sous_entites":true,"passe_par":"send-tdt","depuis":"2025-01-01","jusqu_a":"2025-12-31"}|type = 'helios-generique' AND $pp AND h.at >= '2025-01-01' AND h.at < '2026-01-01')
+UT|@A|{"entite":@A,"passe_par":"send-tdt"}|type = 'helios-generique' AND $pp)
 EOF
 
 # Nothing of A for B's agent, whatever the filter names.
