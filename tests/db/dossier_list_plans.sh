@@ -44,6 +44,13 @@ INSERT INTO liasse.role VALUES ('dlpl-helios', 'Lecture Hélios');
 INSERT INTO liasse.role_droit VALUES ('dlpl-helios', 'helios-generique:lecture');
 SELECT liasse.grant_role(liasse.create_user('$UT', NULL, 'Agent', '$UT', '$UT@example.org', $ENT_S), 'dlpl-helios', $ENT_S);
 SQL
+# UV reads the helios dossiers of the syndicat and every dossier of B: not
+# each of the types she reads in each of her entities.
+UV=dlpl_uv
+sql -o /dev/null <<SQL || fail "rôles mêlés"
+SELECT liasse.grant_role(liasse.create_user('$UV', NULL, 'Agent', '$UV', '$UV@example.org', $ENT_S), 'dlpl-helios', $ENT_S);
+SELECT liasse.grant_role(liasse.utilisateur_id('$UV'), 'agent-collectivite', $ENT_B);
+SQL
 
 # expected ENTITIES WHERE: the ids the plain query gives, newest first.
 expected() {
@@ -72,7 +79,7 @@ sub() { local x=${1//@A/$ENT_A}; x=${x//@B/$ENT_B}; printf '%s' "${x//@S/$ENT_S}
 while IFS='|' read -r who ents filtre where; do
 	[ -z "$who" ] && continue
 	u=$(eval echo "\$$who")
-	ents=$(sub "$ents") filtre=$(sub "$filtre")
+	ents=$(sub "$ents") filtre=$(sub "$filtre") where=$(sub "$where")
 	exp=$(expected "$ents" "$where")
 	got=$(walk "$u" "$filtre")
 	[ "$(count "$exp")" -gt 0 ] || fail "$who $filtre : aucun dossier attendu (jeu d'essai)"
@@ -95,6 +102,9 @@ UT|@A,@B|{"entite":@S,"sous_entites":true,"recherche":"délibération"}|type = '
 UT|@A,@B|{"recherche":"délibération"}|type = 'helios-generique' AND $fts
 UT|@A,@B|{"entite":@S,"sous_entites":true,"passe_par":"send-tdt","depuis":"2025-01-01","jusqu_a":"2025-12-31"}|type = 'helios-generique' AND $pp AND h.at >= '2025-01-01' AND h.at < '2026-01-01')
 UT|@A|{"entite":@A,"passe_par":"send-tdt"}|type = 'helios-generique' AND $pp)
+UV|@A,@B|{"entite":@S,"sous_entites":true,"passe_par":"send-tdt"}|(type = 'helios-generique' OR entite_id = @B) AND $pp)
+UV|@A,@B|{"passe_par":"send-tdt","depuis":"2025-01-01","jusqu_a":"2025-12-31"}|(type = 'helios-generique' OR entite_id = @B) AND $pp AND h.at >= '2025-01-01' AND h.at < '2026-01-01')
+UV|@A,@B|{"recherche":"délibération"}|(type = 'helios-generique' OR entite_id = @B) AND $fts
 EOF
 
 # Nothing of A for B's agent, whatever the filter names.
