@@ -5,11 +5,14 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/i18n.h"
+#include "core/log.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -166,6 +169,53 @@ curl_error(CURLcode rc, const char *url, long timeout, const char *token, const 
 	return false;
 }
 
+/* OpenSSL's pkcs11 engine (libp11) prints its errors (a refused login...)
+ * on the process's stderr, which under the TUI is the screen. While a
+ * request uses the token, stderr goes to a temporary file; what the
+ * engine wrote is then handed to the log, one line at a time. */
+struct stderr_capture {
+	int saved;
+	FILE *tmp;
+};
+
+static void
+stderr_capture_begin(struct stderr_capture *cap)
+{
+	cap->saved = -1;
+	cap->tmp = tmpfile();
+	if (!cap->tmp)
+		return;
+	fflush(stderr);
+	cap->saved = dup(STDERR_FILENO);
+	if (cap->saved < 0 || dup2(fileno(cap->tmp), STDERR_FILENO) < 0) {
+		if (cap->saved >= 0)
+			close(cap->saved);
+		cap->saved = -1;
+		fclose(cap->tmp);
+		cap->tmp = NULL;
+	}
+}
+
+static void
+stderr_capture_end(struct stderr_capture *cap)
+{
+	char line[512];
+
+	if (!cap->tmp)
+		return;
+	fflush(stderr);
+	dup2(cap->saved, STDERR_FILENO);
+	close(cap->saved);
+	rewind(cap->tmp);
+	while (fgets(line, sizeof line, cap->tmp)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0])
+			log_warn("moteur PKCS#11 : %s", line);
+	}
+	fclose(cap->tmp);
+	cap->tmp = NULL;
+}
+
 bool
 http_request(const struct http_opts *o, const char *url, const struct http_part *parts,
 	     size_t nparts, struct http_response *resp, struct err *err)
@@ -272,7 +322,12 @@ http_request(const struct http_opts *o, const char *url, const struct http_part 
 		}
 		curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
 	}
+	struct stderr_capture cap = { -1, NULL };
+	if (token)
+		stderr_capture_begin(&cap);
 	CURLcode rc = curl_easy_perform(c);
+	if (token)
+		stderr_capture_end(&cap);
 	bool ok = true;
 	if (sink.too_big) {
 		ok = err_set(err, ERR_IO, _("Réponse du serveur trop volumineuse (plus de %zu Mio)."),

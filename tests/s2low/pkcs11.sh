@@ -79,6 +79,11 @@ out=$(C test "$c" 2>&1); rc=$?
 is "$rc" 1 "mauvais code PIN : échec"
 like "$out" "Clé du jeton PKCS#11 inaccessible : code PIN incorrect" "mauvais code PIN : message en français"
 unlike "$out" "000000" "le code PIN n'est pas affiché"
+# What the engine prints on stderr (the screen, under the TUI) goes to
+# the log instead: here, with the log on stderr, each line prefixed.
+like "$out" "moteur PKCS#11 : .*Login failed" "mauvais code PIN : la plainte du moteur passe par le journal"
+is "$(printf '%s\n' "$out" | grep 'Login failed' | grep -vc 'moteur PKCS#11 : ')" 0 \
+	"mauvais code PIN : rien du moteur n'est écrit directement sur la sortie d'erreur"
 a2=$(s2low_acte "$UA" "$ENT_A" JETON_02 "Acte PIN faux" "$TEST_TMP/acte.pdf") || fail "dossier acte 2"
 a3=$(s2low_acte "$UA" "$ENT_A" JETON_03 "Autre acte PIN faux" "$TEST_TMP/acte.pdf") || fail "dossier acte 3"
 log=$(D)
