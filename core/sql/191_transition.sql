@@ -6,7 +6,8 @@
 --   event rewrites: one UPDATE now moves the head and returns the
 --   previous hash, kept in prev_hash for that purpose. The canonical
 --   bytes and the chain are those of 001_base.sql (core/journal.c checks
---   them the same way).
+--   them the same way), written out rather than built with
+--   journal_field(), so that no SQL helper is called per column.
 -- * dossier_action read its type's definition through type_def(), an SQL
 --   function that is not inlined there and was parsed and planned again
 --   at every call; the definition is now read by a statement whose plan
@@ -24,6 +25,7 @@ DECLARE
 	v_prev bytea;
 	v_hash bytea;
 	v_ts timestamptz;
+	v_ts_text text;
 	v_user text := session_user;
 	v_msg text := coalesce(p_message, '');
 	v_rest text;
@@ -45,15 +47,22 @@ BEGIN
 			USING ERRCODE = 'LI403';
 	END IF;
 	v_ts := clock_timestamp();
-	-- Everything the canonical form holds after the id (see
-	-- journal_canonical in 001_base.sql).
-	v_rest := journal_field(journal_ts_text(v_ts)) || journal_field(p_type::text)
-		|| journal_field(p_entite::text) || journal_field(v_user)
-		|| journal_field(p_dossier::text) || journal_field(p_action) || journal_field(v_msg);
+	v_ts_text := to_char(v_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+	-- The canonical form after the id: "<byte length>:<text>," a column,
+	-- "-," for NULL.
+	v_rest := octet_length(v_ts_text) || ':' || v_ts_text || ','
+		|| octet_length(p_type::text) || ':' || p_type::text || ','
+		|| CASE WHEN p_entite IS NULL THEN '-,'
+			ELSE octet_length(p_entite::text) || ':' || p_entite::text || ',' END
+		|| octet_length(v_user) || ':' || v_user || ','
+		|| CASE WHEN p_dossier IS NULL THEN '-,'
+			ELSE octet_length(p_dossier::text) || ':' || p_dossier::text || ',' END
+		|| octet_length(p_action) || ':' || p_action || ','
+		|| octet_length(v_msg) || ':' || v_msg || ',';
 	-- The head is locked from here to the commit.
 	UPDATE journal_head SET last_id = last_id + 1, prev_hash = last_hash,
-		last_hash = sha256(last_hash || convert_to('J1' || journal_field((last_id + 1)::text)
-							    || v_rest, 'UTF8'))
+		last_hash = sha256(last_hash || convert_to('J1' || octet_length((last_id + 1)::text) || ':'
+							    || (last_id + 1)::text || ',' || v_rest, 'UTF8'))
 	RETURNING last_id, prev_hash, last_hash INTO v_id, v_prev, v_hash;
 	INSERT INTO journal (id, ts, type, entite_id, utilisateur, dossier_id, action, message, prev_hash, hash)
 	VALUES (v_id, v_ts, p_type, p_entite, v_user, p_dossier, p_action, v_msg, v_prev, v_hash);
