@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/pes.h"
 #include "core/targz.h"
+#include "core/validate.h"
 
 static const struct connector_field s2low_fields[] = {
 	{ "url", N_("Adresse de S²LOW (https://...)"), CF_TEXT, true, NULL, NULL },
@@ -1111,11 +1112,8 @@ pes_retour_store(struct connector_ctx *ctx, const char *rid, const char *nom, co
 			     "VALUES ($1, $2, $3)", 3, p, err);
 	}
 	if (ok) {
-		char today[16];
-		time_t now = time(NULL);
-		struct tm tm;
-		localtime_r(&now, &tm);
-		strftime(today, sizeof today, "%Y-%m-%d", &tm);
+		char today[11];
+		date_today(today);
 		const char *champs[] = { "id_retour", "date_reception" };
 		const char *valeurs[] = { rid, today };
 		ok = dossier_set(ctx->db, id, -1, 2, champs, valeurs, NULL, err);
@@ -1322,7 +1320,7 @@ static bool
 doc_pref_store(struct connector_ctx *ctx, const struct doc_pref *d, const char *file, const char *name,
 	       const struct http_response *env, struct tmp *t, bool *created, struct err *err)
 {
-	char cid[24], did[24], aid[24] = "", type[8], today[16], titre[300];
+	char cid[24], did[24], aid[24] = "", type[8], today[11], titre[300];
 	snprintf(cid, sizeof cid, "%lld", (long long)ctx->config->id);
 	snprintf(type, sizeof type, "%d", d->type);
 	int64_t entite = ctx->job->entite_id ? ctx->job->entite_id : ctx->config->entite_id;
@@ -1335,10 +1333,7 @@ doc_pref_store(struct connector_ctx *ctx, const struct doc_pref *d, const char *
 	bool ok = doc_pref_acte(ctx->db, entite, d->related, &acte, &field, err);
 	if (acte)
 		snprintf(aid, sizeof aid, "%lld", (long long)acte);
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	date_today(today);
 	snprintf(titre, sizeof titre, _("%s — acte %s"), doc_pref_label(d->type), d->number[0] ? d->number : "?");
 	if (ok)
 		ok = dossier_create(ctx->db, entite, "actes-reponse-prefecture", titre, &id, err);

@@ -6,6 +6,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/validate.h"
 
 /* Server notices (RAISE NOTICE, "already exists, skipping") go to the
  * log, never to the terminal. */
@@ -70,7 +71,7 @@ db_adopt(PGconn *conn)
 	/* Notices (RAISE NOTICE) go to the log, never to the terminal. */
 	log_debug("connected to %s as %s", PQdb(conn), db->user);
 	PGresult *r = PQexec(conn, "SET search_path = liasse, pg_catalog, public; "
-				   "SET TIME ZONE 'Europe/Paris'");
+				   "SET TIME ZONE '" LIASSE_TZ "'");
 	PQclear(r);
 	return db;
 }

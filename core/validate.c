@@ -211,6 +211,28 @@ is_leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+void
+date_today(char out[11])
+{
+	/* localtime_r() knows only the process's zone: switch TZ for the call
+	 * (liasse has no threads) and put the caller's back. */
+	const char *was = getenv("TZ");
+	char *saved = was ? strdup(was) : NULL;
+	setenv("TZ", LIASSE_TZ, 1);
+	tzset();
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&t, &tm))
+		gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	free(saved);
+	tzset();
+}
+
 bool
 validate_date(const char *label, const char *value, bool not_future, const char *today,
 	      struct err *err)
@@ -229,12 +251,9 @@ validate_date(const char *label, const char *value, bool not_future, const char 
 	if (y < 1 || m < 1 || m > 12 || d < 1 || d > dim)
 		return err_set(err, ERR_INPUT, _("« %s » : la date « %s » n'existe pas"), label, value);
 	if (not_future) {
-		char buf[16];
+		char buf[11];
 		if (!today) {
-			time_t t = time(NULL);
-			struct tm tm;
-			localtime_r(&t, &tm);
-			strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+			date_today(buf);
 			today = buf;
 		}
 		if (strcmp(value, today) > 0)

@@ -42,8 +42,14 @@ bool validate_regex(const char *label, const regex_t *re, const char *value, con
 /* Compiles a POSIX extended regular expression, refusing ones too
  * costly to compile (large nested repetition counts). */
 bool validate_regex_compile(regex_t *re, const char *pattern, struct err *err);
+/* The time zone of the collectivités: every database session runs in it
+ * (db.c), and "today" for a dossier is the date there. */
+#define LIASSE_TZ "Europe/Paris"
+/* Today's date in LIASSE_TZ, AAAA-MM-JJ, whatever the process's TZ: the
+ * date the database's current_date gives. */
+void date_today(char out[11]);
 /* AAAA-MM-JJ, a real calendar date; with NOT_FUTURE, not after TODAY
- * (AAAA-MM-JJ, NULL = the local date). */
+ * (AAAA-MM-JJ, NULL = date_today()). */
 bool validate_date(const char *label, const char *value, bool not_future, const char *today,
 		   struct err *err);
 /* A whole number (optional '-'), within [MIN, MAX] when given. */

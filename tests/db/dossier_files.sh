@@ -59,6 +59,21 @@ out=$(L "$UA" dossier set "$a2" date_de_lacte=2999-01-01 2>&1)
 like "$out" "futur" "date de l'acte dans le futur refusée"
 out=$(L "$UA" dossier set "$a2" date_de_lacte=2026-02-30 2>&1)
 like "$out" "n'existe pas" "date impossible refusée"
+# "Today" is the date in Paris whatever the session's time zone: UTC-11
+# is a day behind Paris until noon, UTC+14 a day ahead from about 10:00,
+# so between them every hour of the day checks both sides.
+paris="(now() AT TIME ZONE 'Europe/Paris')::date"
+champ="(SELECT f FROM liasse.dossier_type_version v, jsonb_array_elements(v.definition->'fields') f
+	WHERE v.type = 'actes-generique' AND f->>'id' = 'date_de_lacte' ORDER BY v.version DESC LIMIT 1)"
+for tz in Pacific/Pago_Pago Pacific/Kiritimati; do
+	is "$(sql -c "SET timezone = '$tz'" -c "SELECT coalesce(liasse.field_value_error($champ, $paris::text), 'acceptée')")" \
+		"acceptée" "session en $tz : la date du jour à Paris est acceptée"
+	like "$(sql -c "SET timezone = '$tz'" -c "SELECT liasse.field_value_error($champ, ($paris + 1)::text)")" \
+		"futur" "session en $tz : le lendemain à Paris est dans le futur"
+	dj=$(sys "SET timezone = '$tz'; SELECT dossier_create($ENT_A, 'actes-generique', 'Date du jour')")
+	is "$(sys "SELECT valeur = $paris::text FROM dossier_valeur WHERE dossier_id = $dj AND champ = 'date_de_lacte'")" \
+		"t" "session en $tz : une date « today » par défaut est celle de Paris"
+done
 out=$(L "$UA" dossier set "$a2" "objet=Ligne 1
 Ligne 2" 2>&1)
 like "$out" "retour à la ligne" "objet sur deux lignes refusé"

@@ -28,7 +28,7 @@ like "$out" "actes-generique	Actes \(générique\)	Actes	2" "compteurs par type 
 dsql "$UA" "SELECT dossier_set($d2, NULL, '{\"objet\":\"Arrêté de voirie n°2\"}')" >/dev/null
 out=$(L "$UA" dossier list --entite "$ENT_A" --etat modification)
 is "$(printf '%s\n' "$out" | grep -c '^[0-9]')" 1 "filtre sur l'état courant"
-today=$(date +%F)
+today=$(TZ=Europe/Paris date +%F)
 out=$(L "$UA" dossier list --entite "$ENT_A" --passe-par modification --depuis "$today" --jusqu-a "$today")
 like "$out" "^$d2	" "passé par « modification » aujourd'hui"
 out=$(L "$UA" dossier list --entite "$ENT_A" --passe-par modification --depuis 2000-01-01 --jusqu-a 2000-12-31)

@@ -29,6 +29,8 @@ import sys
 import threading
 import time
 import urllib.parse
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NUMBER_RE = re.compile(r'^([A-Z0-9][A-Z0-9_]{0,13})?[A-Z0-9]$')
@@ -56,6 +58,11 @@ def sniff(data):
     if data.lstrip()[:5] == b'<?xml' or data.lstrip()[:1] == b'<':
         return 'text/xml'
     return 'application/octet-stream'
+
+
+def today():
+    """The date in Paris, where S2LOW runs (a decision dated today there is not in the future)."""
+    return datetime.now(ZoneInfo('Europe/Paris')).strftime('%Y-%m-%d')
 
 
 class State:
@@ -412,7 +419,7 @@ class Handler(BaseHTTPRequestHandler):
         dd = g('decision_date')
         if not re.match(r'^\d{4}-\d{2}-\d{2}$', dd):
             return self.ko('La date de décision est invalide.')
-        if dd > time.strftime('%Y-%m-%d'):
+        if dd > today():
             return self.ko('La date de décision est une date dans le futur')
         type_acte = g('type_acte')
         type_pj = f.get('type_pj[]', [])
@@ -468,7 +475,7 @@ class Handler(BaseHTTPRequestHandler):
                 'actes:IDActe="%s"><actes:DateReception>%s</actes:DateReception>'
                 '<actes:ActeRecu><actes:CodeNatureActe>%d</actes:CodeNatureActe>'
                 '<actes:Objet>%s</actes:Objet></actes:ActeRecu></actes:ARActe>'
-                % (idacte, time.strftime('%Y-%m-%d'), t.get('nature', 1), t.get('subject', '')))
+                % (idacte, today(), t.get('nature', 1), t.get('subject', '')))
 
     def actes_status(self, q, f, files, raw, login):
         st = self.server.state
@@ -582,7 +589,7 @@ class Handler(BaseHTTPRequestHandler):
         xml = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<actes:%s '
                'xmlns:actes="http://www.interieur.gouv.fr/ACTES#v1.1-20040216" actes:IDActe="%s" '
                'actes:DateCourrier="%s"><actes:Document><actes:NomFichier>%s_1.pdf</actes:NomFichier>'
-               '</actes:Document></actes:%s>\n' % (root, self.idacte(acte), time.strftime('%Y-%m-%d'),
+               '</actes:Document></actes:%s>\n' % (root, self.idacte(acte), today(),
                                                    base, root)).encode('latin-1')
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode='w:gz', compresslevel=9) as tar:
@@ -703,10 +710,10 @@ class Handler(BaseHTTPRequestHandler):
     def helios_list(self, q, f, files, raw, login):
         st = self.server.state
         items = ''.join('<pes_retour><id>%d</id><nom>%s</nom><date>%s</date></pes_retour>'
-                        % (k, v['nom'], time.strftime('%Y-%m-%d')) for k, v in st.retours.items() if not v['lu'])
+                        % (k, v['nom'], today()) for k, v in st.retours.items() if not v['lu'])
         self.send(200, '<?xml version="1.0" encoding="ISO-8859-1"?>\n<liste><idColl>000000000</idColl>'
                   '<resultat>OK</resultat><message></message><dateDemande>%s</dateDemande>%s</liste>'
-                  % (time.strftime('%Y-%m-%d'), items), 'text/xml')
+                  % (today(), items), 'text/xml')
 
     def helios_retour(self, q, f, files, raw, login):
         r = self.server.state.retours.get(int(q.get('id', '0') or 0))

@@ -1,5 +1,8 @@
 /* Field validators (core/validate.c). */
 #include "core/validate.h"
+
+#include <stdlib.h>
+#include <string.h>
 #include "tests/unit/unit.h"
 
 static bool
@@ -109,6 +112,30 @@ TEST(validate_dates)
 	CHECK(!validate_date("Date", "2026-05-11", true, "2026-05-10", &e));
 	CHECK(strstr(e.msg, "futur") != NULL);
 	CHECK(!validate_date("Date", "2999-01-01", true, NULL, &e));
+}
+
+/* "Today" is the date in Paris, whatever TZ the process has: UTC-11 and
+ * UTC+14 are always a day apart, so the old localtime() date differed. */
+TEST(date_today_paris)
+{
+	char a[11], b[11], c[11];
+	const char *was = getenv("TZ");
+	char *saved = was ? strdup(was) : NULL;
+	setenv("TZ", "Pacific/Pago_Pago", 1);
+	date_today(a);
+	CHECK(strcmp(getenv("TZ"), "Pacific/Pago_Pago") == 0);
+	setenv("TZ", "Pacific/Kiritimati", 1);
+	date_today(b);
+	unsetenv("TZ");
+	date_today(c);
+	CHECK(getenv("TZ") == NULL);
+	CHECK(strcmp(a, b) == 0);
+	CHECK(strcmp(a, c) == 0);
+	struct err e = { 0 };
+	CHECK(validate_date("Date", a, true, NULL, &e));
+	if (saved)
+		setenv("TZ", saved, 1);
+	free(saved);
 }
 
 TEST(validate_numbers)
