@@ -103,12 +103,17 @@ job_reschedule(struct db *db, const struct job_row *r, bool count, const char *m
 			 ferr.msg);
 		f = frequence_parse("", &ferr);
 	}
-	has_next = frequence_next(f, time(NULL), r->job.nb_try + 1, &next);
+	/* From the current instant to the microsecond: "1s" is one second
+	 * after this try, not the next whole second (maybe 1 ms away, when
+	 * the same --once run would try again at once). */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	has_next = frequence_next(f, now.tv_sec, r->job.nb_try + 1, &next);
 	frequence_free(&f);
 	if (used_up)
 		*used_up = !has_next;
 	if (has_next)
-		lltext(at, sizeof at, (long long)next);
+		snprintf(at, sizeof at, "%lld.%06ld", (long long)next, now.tv_nsec / 1000);
 	const char *p[] = { id, daemon_id(), has_next ? at : NULL, count ? "t" : "f", message, etat };
 	return db_exec(db, "SELECT liasse.job_release($1, $2, to_timestamp($3::double precision), $4, $5, $6)",
 		       6, p, err);

@@ -76,20 +76,24 @@ is "$(etat "$id2")" "tdt-error" "refus du connecteur : état d'erreur"
 like "$(sql -c "SELECT message FROM liasse.dossier_etat WHERE dossier_id = $id2 AND etat = 'tdt-error'")" \
 	"Refus simulé" "le message du connecteur est dans l'historique"
 
-# Retries then the error state: rule "1s X 2" for this instance.
+# Retries then the error state: rule "2s X 2" for this instance (2 s: a
+# daemon slowed down by a loaded machine still exits before the next try).
 c3=$(sql -c "SELECT liasse.connecteur_create($ENT_B, 'null', 'TdT', 'TdT instable')")
 sql -c "SELECT liasse.connecteur_set($c3, 'resultat', 'erreur')" >/dev/null
 sql -c "SELECT liasse.connecteur_set($c3, 'action_erreur', 'tdt-error')" >/dev/null
 sql -c "SELECT liasse.connecteur_associate($ENT_B, 'helios-generique', 'TdT', $c3)" >/dev/null
-sql -c "INSERT INTO liasse.frequence (connecteur_id, expression) VALUES ($c3, '1s X 2')" >/dev/null
+sql -c "INSERT INTO liasse.frequence (connecteur_id, expression) VALUES ($c3, '2s X 2')" >/dev/null
 id3=$(new_pes "$ENT_B")
+t_avant=$(date +%s.%N)
 D --once >/dev/null
+is "$(sql -c "SELECT run_at >= to_timestamp($t_avant) + interval '2 s' FROM liasse.job WHERE dossier_id = $id3")" t \
+	"essai suivant 2 s après l'essai, pas à la seconde entière suivante"
 is "$(sql -c "SELECT nb_try || '|' || last_message FROM liasse.job WHERE dossier_id = $id3")" \
 	"1|Erreur simulée par le connecteur de test." "erreur temporaire : essai 1, message gardé"
 is "$(etat "$id3")" "orientation" "toujours en attente de transmission"
-sleep 1.2; D --once >/dev/null
+sleep 2.1; D --once >/dev/null
 is "$(sql -c "SELECT nb_try FROM liasse.job WHERE dossier_id = $id3")" 2 "essai 2 au rythme de la règle"
-sleep 1.2; D --once >/dev/null
+sleep 2.1; D --once >/dev/null
 is "$(etat "$id3")" "tdt-error" "essais épuisés : état d'erreur"
 like "$(sql -c "SELECT message FROM liasse.dossier_etat WHERE dossier_id = $id3 AND etat = 'tdt-error'")" \
 	"Erreur simulée" "dernière erreur dans l'historique"
