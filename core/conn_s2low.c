@@ -706,7 +706,32 @@ actes_verif(struct connector_ctx *ctx, struct s2 *s, bool annulation, struct con
 		int status = atoi(rest);
 		const char *flux = strchr(rest, '\n');
 		flux = flux ? flux + 1 : "";
-		if (status == 4) {
+		/* Past the acknowledgement: validated (5) or gone on to the SAE
+		 * (12-16, 19, 20, 22) before this poll. get_status gives the
+		 * XML of the current status, the ARActe is asked for alone. */
+		bool past_ar = !annulation && (status == 5 || (status >= 12 && status <= 16) || status == 19 ||
+					       status == 20 || status == 22);
+		struct http_response ar = { 0 };
+		bool ar_read = true;
+		if (past_ar) {
+			char *e = http_escape(id);
+			snprintf(path, sizeof path, "/modules/actes/actes_transac_get_ARActe.php?id=%s", e);
+			free(e);
+			ar_read = s2_call(s, path, NULL, 0, &ar, err) && ar.status == 200 && ar.body.data &&
+				  strstr(ar.body.data, "ARActe");
+			if (ar_read)
+				flux = ar.body.data;
+			else if (err->code)
+				connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt", "%s", err->msg);
+			else
+				connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt",
+						     _("S²LOW : l'acte est au statut %d, donc acquitté, mais son ARActe n'a "
+						       "pas pu être lu (HTTP %ld)."), status, ar.status);
+			err_clear(err);
+		}
+		if (!ar_read) {
+			/* the result is set: asked again later */
+		} else if (status == 4 || past_ar) {
 			struct tmp t;
 			char file[300];
 			ok = tmp_open(&t, err);
@@ -789,6 +814,7 @@ actes_verif(struct connector_ctx *ctx, struct s2 *s, bool annulation, struct con
 					     status >= 1 && status <= 3 ? _(names[status - 1])
 					     : status == 17 ? _("En attente d'être postée") : "");
 		}
+		http_response_free(&ar);
 	}
 	http_response_free(&r);
 	free(id);

@@ -60,6 +60,11 @@ def sniff(data):
     return 'application/octet-stream'
 
 
+# Statuses of an acte that has been acknowledged (§1.4): 4, validated,
+# then the SAE's.
+PAST_AR = (4, 5, 12, 13, 14, 15, 16, 19, 20, 22)
+
+
 def today():
     """The date in Paris, where S2LOW runs (a decision dated today there is not in the future)."""
     return datetime.now(ZoneInfo('Europe/Paris')).strftime('%Y-%m-%d')
@@ -258,6 +263,7 @@ class Handler(BaseHTTPRequestHandler):
             '/modules/actes/actes_transac_create.php': self.actes_create,
             '/modules/actes/actes_transac_get_status.php': self.actes_status,
             '/modules/actes/actes_transac_get_files_list.php': self.actes_files,
+            '/modules/actes/actes_transac_get_ARActe.php': self.actes_aracte,
             '/modules/actes/actes_download_file.php': self.actes_download,
             '/modules/actes/actes_create_pdf.php': self.actes_bordereau,
             '/modules/actes/actes_transac_cancel.php': self.actes_cancel,
@@ -495,6 +501,19 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, 'OK\n-1\n' + (t['message'] or 'Erreur'))
         self.send(200, 'OK\n%d\n' % s)
 
+    def actes_aracte(self, q, f, files, raw, login):
+        """The stored ARActe alone, once the acte has been acknowledged
+        (4, then validated or gone on to the SAE); a redirection before."""
+        st = self.server.state
+        try:
+            tid = int(q.get('id', ''))
+        except ValueError:
+            return self.redirect()
+        t = st.actes.get(tid)
+        if t is None or t.get('type', 1) != 1 or t['status'] not in PAST_AR:
+            return self.redirect()
+        self.send(200, self.aracte(tid, t), 'application/xml')
+
     def actes_files(self, q, f, files, raw, login):
         st = self.server.state
         t = st.actes.get(int(q.get('transaction', '0') or 0))
@@ -528,7 +547,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def actes_bordereau(self, q, f, files, raw, login):
         t = self.server.state.actes.get(int(q.get('trans_id', '0') or 0))
-        if t is None or t['status'] not in (4, 5, 0):
+        if t is None or t['status'] not in PAST_AR + (0,):
             return self.redirect()
         pdf = (b'%PDF-1.4\n% Bordereau d\'acquittement de l\'acte ' + t['number'].encode() +
                b'\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')

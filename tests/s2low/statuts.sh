@@ -14,6 +14,7 @@ trap s2low_stop EXIT
 dossier_setup s2st || { fail "préparation"; exit 1; }
 s2low_helpers "$PKI"
 L() { PGUSER=$1 "$LIASSE" --db "dbname=$DB" "${@:2}"; }
+passe() { sql -c "SELECT count(*) FROM liasse.dossier_etat WHERE dossier_id = $1 AND etat = '$2'"; }
 msg() { sql -c "SELECT message FROM liasse.dossier_etat WHERE dossier_id = $1 AND etat = '$2' ORDER BY id DESC LIMIT 1"; }
 c=$(s2low_connecteur "$ENT_A" "$PKI") || fail "connecteur"
 C associate --entite "$ENT_A" --type-dossier actes-generique --famille TdT "$c" || fail "association actes"
@@ -33,6 +34,29 @@ ctl "/_test/advance?transaction=$t1&status=10" >/dev/null
 due "$a1"; D
 is "$(etat "$a1")" "tdt-error" "statut 10 (refus d'envoi) : Erreur sur le TdT"
 like "$(msg "$a1" tdt-error)" "transaction en erreur \(10\)" "le statut est dans l'historique"
+
+# Actes acknowledged before the poll saw 4: validated (5) or already on
+# to the SAE (13). The ARActe comes alone (get_status gives the XML of
+# the current status); while S2LOW will not give it, the poll goes on.
+a2=$(s2low_acte "$UA" "$ENT_A" DEL2024_S13 "Acte archivé avant le relevé" "$TEST_TMP/acte.pdf") || fail "dossier acte 2"
+D
+t2=$(val "$a2" tedetis_transaction_id)
+ctl "/_test/advance?transaction=$t2&status=13" >/dev/null
+ctl "/_test/redirige?chemin=/modules/actes/actes_transac_get_ARActe.php&n=1" >/dev/null
+due "$a2"; D
+is "$(etat "$a2")" "send-tdt" "statut 13, ARActe refusé par S2LOW : on redemande"
+like "$(sql -c "SELECT last_message FROM liasse.job WHERE dossier_id = $a2")" "statut 13, donc acquitté.*HTTP 302" \
+	"la raison est gardée avec le travail"
+due "$a2"; D
+is "$(passe "$a2" acquiter-tdt)" 1 "statut 13 (archivé par le SAE) : Acquittement reçu, une fois"
+like "$(val "$a2" acte_unique_id)" "^034-000000000-[0-9]{8}-DEL2024_S13-DE$" "statut 13 : IDActe lu dans l'ARActe"
+is "$(sql -c "SELECT string_agg(champ, ' ' ORDER BY champ) FROM liasse.fichier WHERE dossier_id = $a2 AND champ IN ('aractes','bordereau','acte_tamponne')")" \
+	"acte_tamponne aractes bordereau" "statut 13 : ARActe, bordereau et acte tamponné enregistrés"
+a3=$(s2low_acte "$UA" "$ENT_A" DEL2024_S5 "Acte validé avant le relevé" "$TEST_TMP/acte.pdf") || fail "dossier acte 3"
+D
+ctl "/_test/advance?transaction=$(val "$a3" tedetis_transaction_id)&status=5" >/dev/null
+due "$a3"; D
+is "$(passe "$a3" acquiter-tdt)" 1 "statut 5 (validé) : Acquittement reçu, une fois"
 
 # Helios: 0 (cancelled) and 24 (no acquit expected) are final.
 PES=$SHARED/samples/pes/aller/depense_accents_latin1.xml
