@@ -377,6 +377,30 @@ run_job(struct db *db, const struct job_row *r, struct finish_lot *l, struct dae
 	return true;
 }
 
+/* Every job a claim takes leaves dead versions of its row behind (the
+ * claim, the release, the removal). The claim reads the due jobs in order
+ * through job_due and steps over the entries of all the jobs done since
+ * the last vacuum, checking each in the table: at a few hundred jobs a
+ * second, autovacuum (once a minute at best) lets thousands pile up, and
+ * the claim grew to 2.8 ms, a fifth of the server's time. The daemon
+ * vacuums the small job table itself every JOB_VACUUM_EVERY jobs (0.8 ms;
+ * a claim of ten then takes 0.5 ms); with several daemons, one does it
+ * while the others skip. */
+#define JOB_VACUUM_EVERY 100
+
+static void
+job_vacuum(struct db *db, int claimed)
+{
+	static int since;
+	since += claimed;
+	if (since < JOB_VACUUM_EVERY)
+		return;
+	since = 0;
+	struct err verr = { 0 };
+	if (!db_exec(db, "VACUUM (SKIP_LOCKED) liasse.job", 0, NULL, &verr))
+		log_debug("VACUUM liasse.job : %s", verr.msg);
+}
+
 /* Claims up to BATCH jobs, runs them, applies their results (together,
  * see finish_flush); returns how many were run, -1 on error. */
 static int
@@ -437,7 +461,10 @@ claim_and_run(struct db *db, const struct daemon_opts *o, struct finish_lot *l, 
 		done++;
 	}
 	free(rows);
-	return finish_flush(db, l, st, err) ? done : -1;
+	if (!finish_flush(db, l, st, err))
+		return -1;
+	job_vacuum(db, n);
+	return done;
 }
 
 /* Sleeps until a NOTIFY, the next due job, IDLE seconds or a signal. */
