@@ -670,6 +670,30 @@ fetch_attach(struct connector_ctx *ctx, struct s2 *s, struct tmp *t, const char 
 	return ok ? 0 : -1;
 }
 
+/* The ARActe of transaction ID alone (actes_transac_get_ARActe.php), for
+ * an acte already past status 4 (STATUS); into AR. False with RES set to
+ * a retry when S2LOW does not give it. */
+static bool
+aracte_alone(struct s2 *s, const char *id, int status, struct http_response *ar,
+	     struct connector_result *res)
+{
+	char path[256];
+	char *e = http_escape(id);
+	snprintf(path, sizeof path, "/modules/actes/actes_transac_get_ARActe.php?id=%s", e);
+	free(e);
+	struct err err = { 0 };
+	if (!s2_call(s, path, NULL, 0, ar, &err)) {
+		connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt", "%s", err.msg);
+		return false;
+	}
+	if (ar->status == 200 && ar->body.data && strstr(ar->body.data, "ARActe"))
+		return true;
+	connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt",
+			     _("S²LOW : l'acte est au statut %d, donc acquitté, mais son ARActe n'a pas pu être "
+			       "lu (HTTP %ld)."), status, ar->status);
+	return false;
+}
+
 static bool
 actes_verif(struct connector_ctx *ctx, struct s2 *s, bool annulation, struct connector_result *res,
 	    struct err *err)
@@ -712,23 +736,9 @@ actes_verif(struct connector_ctx *ctx, struct s2 *s, bool annulation, struct con
 		bool past_ar = !annulation && (status == 5 || (status >= 12 && status <= 16) || status == 19 ||
 					       status == 20 || status == 22);
 		struct http_response ar = { 0 };
-		bool ar_read = true;
-		if (past_ar) {
-			char *e = http_escape(id);
-			snprintf(path, sizeof path, "/modules/actes/actes_transac_get_ARActe.php?id=%s", e);
-			free(e);
-			ar_read = s2_call(s, path, NULL, 0, &ar, err) && ar.status == 200 && ar.body.data &&
-				  strstr(ar.body.data, "ARActe");
-			if (ar_read)
-				flux = ar.body.data;
-			else if (err->code)
-				connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt", "%s", err->msg);
-			else
-				connector_result_set(res, CONNECTOR_RETRY, "erreur-verif-tdt",
-						     _("S²LOW : l'acte est au statut %d, donc acquitté, mais son ARActe n'a "
-						       "pas pu être lu (HTTP %ld)."), status, ar.status);
-			err_clear(err);
-		}
+		bool ar_read = !past_ar || aracte_alone(s, id, status, &ar, res);
+		if (past_ar && ar_read)
+			flux = ar.body.data;
 		if (!ar_read) {
 			/* the result is set: asked again later */
 		} else if (status == 4 || past_ar) {
