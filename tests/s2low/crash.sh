@@ -47,22 +47,27 @@ is "$(sql -c "SELECT count(*) FROM liasse.job WHERE action = 'send-tdt'")" "$N" 
 diag "préparé en $SECONDS s"
 # The daemon, killed at random instants while sends are pending: a kill
 # counts when send jobs remain after it (they were there when it struck).
-# The pause before a kill is random; shorter when the pending sends are few
-# for the kills still wanted, so that the kills spread over the whole run.
+# The pause before a kill is random below a ceiling that adapts to the
+# machine's pace: when a run sent more than its share of what is pending
+# for the kills still wanted, the ceiling shrinks, so that the kills spread
+# over the whole run however fast the daemon goes.
 pending() { sql -c "SELECT count(*) FROM liasse.job WHERE action = 'send-tdt'"; }
-kills=0 busy=0 p=$N
+kills=0 busy=0 p=$N ceil=900
 while [ "$p" -gt 0 ]; do
 	[ "$busy" -ge "$KILLS" ] && [ "$p" -le $((N / 10)) ] && break
 	[ "$kills" -ge $((KILLS * 6)) ] && break
-	if [ "$p" -le $((KILLS - busy)) ]; then ms=$((RANDOM % 50 + 10))
-	elif [ "$p" -le $(((KILLS - busy) * 2)) ]; then ms=$((RANDOM % 150 + 30))
-	else ms=$((RANDOM % 900 + 50)); fi
+	need=$((KILLS - busy)); [ "$need" -lt 1 ] && need=1
+	share=$((p / need)); [ "$share" -lt 1 ] && share=1
+	if [ "$p" -le "$need" ]; then ms=$((RANDOM % 20 + 5))
+	else ms=$((RANDOM % ceil + 10)); fi
 	"$LIASSE" --db "dbname=$DB" -v daemon --bail 1 --veille 1 >>"$TEST_TMP/daemon.log" 2>&1 & dp=$!
 	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 	kill -KILL $dp 2>/dev/null; wait $dp 2>/dev/null
 	kills=$((kills + 1))
-	p=$(pending)
+	was=$p p=$(pending)
 	[ "$p" -gt 0 ] && busy=$((busy + 1))
+	if [ $((was - p)) -gt "$share" ]; then ceil=$((ceil * 2 / 3)); [ "$ceil" -lt 20 ] && ceil=20
+	elif [ $((2 * (was - p))) -lt "$share" ] && [ "$ceil" -lt 900 ]; then ceil=$((ceil * 3 / 2)); fi
 done
 diag "$kills arrêts brutaux, dont $busy avec des envois en attente ; $p envois restaient"
 check "au moins $KILLS arrêts brutaux (kill -9) pendant des envois ($busy)" [ "$busy" -ge "$KILLS" ]
