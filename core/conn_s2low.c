@@ -978,6 +978,35 @@ add_ack_errors(struct strbuf *sb, const struct pes_info *info)
 	}
 }
 
+/* S2LOW's name of Helios status ST (protocol §2, HeliosStatus), not
+ * translated; "" when unknown. */
+static const char *
+helios_status_name(int st)
+{
+	static const struct { int id; const char *name; } names[] = {
+		{ 1, N_("Posté") }, { 2, N_("En attente de transmission") }, { 3, N_("Transmis") },
+		{ 4, N_("Acquittement reçu") }, { 5, N_("Validé") }, { 6, N_("Refusé") },
+		{ 7, N_("En traitement") }, { 8, N_("Information disponible") },
+		{ 9, N_("Envoyé au SAE") }, { 10, N_("Accepté par le SAE") }, { 11, N_("Refusé par le SAE") },
+		{ 13, N_("En attente d'être signé") }, { 14, N_("En attente d'être posté") },
+		{ 19, N_("En attente de transmission au SAE") }, { 20, N_("Erreur lors de l'envoi au SAE") },
+		{ 21, N_("À détruire") }, { 22, N_("Détruit") }, { 23, N_("Impossible d'envoyer au SAE") },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].id == st)
+			return names[i].name;
+	return "";
+}
+
+/* Helios statuses a PES reaches only after its acquit (§2): validated
+ * (5, unused), on to the SAE (9-11, 19, 20, 23), to be destroyed or
+ * destroyed (21, 22). */
+static bool
+helios_past_ack(int st)
+{
+	return st == 5 || (st >= 9 && st <= 11) || (st >= 19 && st <= 23);
+}
+
 static bool
 helios_verif(struct connector_ctx *ctx, struct s2 *s, struct connector_result *res, struct err *err)
 {
@@ -1023,7 +1052,11 @@ helios_verif(struct connector_ctx *ctx, struct s2 *s, struct connector_result *r
 								     "(statut 24) ; ce n'est pas un PES Aller."));
 			ok = connector_data_put(ctx, "tdt_transaction", NULL, err) &&
 			     connector_data_put(ctx, "tdt_intent", NULL, err);
-		} else if (status == 4 || status == 6 || status == 8) {
+		} else if (status == 4 || status == 6 || status == 8 || helios_past_ack(status)) {
+			/* Acknowledged (4), refused (6), information available (8),
+			 * or past these before this poll: on to the SAE (9-11,
+			 * 19, 20, 23) or to destruction (21, 22); the acquit
+			 * stays downloadable until the PES is destroyed. */
 			struct tmp t;
 			char name[300] = "PES_ACK.xml";
 			char *pes = connector_file_name(ctx, "fichier_pes", 0, err);
@@ -1060,6 +1093,11 @@ helios_verif(struct connector_ctx *ctx, struct s2 *s, struct connector_result *r
 					connector_result_set(res, CONNECTOR_RETRY, "tdt-error",
 							     _("PES_ACQUIT reçu illisible : %s"), perr.msg);
 				}
+			} else if (ok && f == 1 && helios_past_ack(status)) {
+				connector_result_set(res, CONNECTOR_RETRY, "tdt-error",
+						     _("S²LOW : le PES est au statut %d (%s), donc acquitté, mais son "
+						       "PES_ACQUIT n'a pas pu être lu : %s"),
+						     status, _(helios_status_name(status)), msg);
 			} else if (ok && f == 1) {
 				connector_result_set(res, CONNECTOR_RETRY, "tdt-error", "%s", msg);
 			} else {
@@ -1070,8 +1108,14 @@ helios_verif(struct connector_ctx *ctx, struct s2 *s, struct connector_result *r
 			if (t.dir[0])
 				tmp_close(&t);
 		} else {
-			connector_result_set(res, CONNECTOR_WAIT, NULL, _("S²LOW : PES au statut %d, pas encore acquitté."),
-					     status);
+			const char *name = helios_status_name(status);
+			if (name[0])
+				connector_result_set(res, CONNECTOR_WAIT, NULL,
+						     _("S²LOW : PES au statut %d (%s), pas encore acquitté."), status,
+						     _(name));
+			else
+				connector_result_set(res, CONNECTOR_WAIT, NULL,
+						     _("S²LOW : PES au statut %d, pas encore acquitté."), status);
 		}
 	}
 	free(resultat);

@@ -11,7 +11,8 @@ regex and its uniqueness per authority, typology presence and format,
 file type sniffing, the status machine 17 -> 1 -> 2 -> 3 -> 4 (ARActe
 inline), -1, 0 by cancellation, the files list, redirects as errors on
 downloads, the Helios XML replies, duplicate PES refused (SHA-1), the
-acquit-missing quirk (4/6/8 reported as 3), 150 MiB / 128 MiB limits,
+acquit-missing quirk (4/6/8 reported as 3), the acquit still served
+once the PES went on to the SAE (until destroyed), 150 MiB / 128 MiB limits,
 the documents of the préfecture (list of unread ones, download through
 actes_transac_get_document.php's redirect to the envelope, mark as read).
 
@@ -63,6 +64,9 @@ def sniff(data):
 # Statuses of an acte that has been acknowledged (§1.4): 4, validated,
 # then the SAE's.
 PAST_AR = (4, 5, 12, 13, 14, 15, 16, 19, 20, 22)
+# Statuses of a PES whose acquit came back (§2): 4, 6, 8, then the SAE's
+# and "à détruire"; once destroyed (22) the acquit is gone.
+HELIOS_ACQUIT = (4, 5, 6, 8, 9, 10, 11, 19, 20, 21, 23)
 
 
 def today():
@@ -722,7 +726,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def helios_acquit(self, q, f, files, raw, login):
         t = self.server.state.helios.get(int(q.get('id', '0') or 0))
-        if t is None or t['status'] not in (4, 6, 8) or t['acquit_absent'] or not t['acquit']:
+        if t is None or t['status'] not in HELIOS_ACQUIT or t['acquit_absent'] or not t['acquit']:
             return self.redirect()
         self.send(200, t['acquit'], 'text/xml')
 

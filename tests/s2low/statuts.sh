@@ -3,6 +3,8 @@
 # cancelled on S2LOW (0) or posted although it expects no acquit (24)
 # reach the error state with the reason in the history instead of being
 # polled until the rule runs out; a status S2LOW omits is asked again.
+# Transactions already past their acknowledgement when polled (an acte
+# validated or at the SAE, a PES at the SAE) get their ARActe or acquit.
 . tests/lib/tap.sh
 . tests/lib/dossier.sh
 . tests/s2low/lib.sh
@@ -85,3 +87,29 @@ ctl "/_test/advance?transaction=$(val "$h2" tedetis_transaction_id)&status=24" >
 due "$h2"; D
 is "$(etat "$h2")" "tdt-error" "PES au statut 24 : Erreur sur le TdT"
 like "$(msg "$h2" tdt-error)" "aucun acquittement" "raison (aucun acquittement attendu) dans l'historique"
+
+# Helios: a PES acquitted, then on to the SAE before the poll saw 4
+# (10, accepté par le SAE): its acquit is read; once destroyed (22) the
+# acquit is gone and the poll goes on, saying why.
+sed 's/<NomFic V="[^"]*"/<NomFic V="PES_STATUT_10"/' "$PES" >"$TEST_TMP/pes10.xml"
+h3=$(pes_dossier "PES archivé avant le relevé" "$TEST_TMP/pes10.xml") || fail "dossier PES 3"
+D
+ht3=$(val "$h3" tedetis_transaction_id)
+ctl "/_test/advance?transaction=$ht3&status=2" >/dev/null
+due "$h3"; D
+like "$(sql -c "SELECT last_message FROM liasse.job WHERE dossier_id = $h3")" \
+	"statut 2 \(En attente de transmission\), pas encore acquitté" "statut 2 : on attend, le nom du statut est dit"
+ctl "/_test/advance?transaction=$ht3&status=10&acquit=$SHARED/samples/pes/retour/acquit_ok.xml" >/dev/null
+due "$h3"; D
+is "$(passe "$h3" info-tdt)" 1 "statut 10 (accepté par le SAE) : Un fichier de réponse PES est disponible, une fois"
+is "$(val "$h3" etat_ack)" 1 "statut 10 : etat_ack 1 (acquittement OK)"
+is "$(sql -c "SELECT nom FROM liasse.fichier WHERE dossier_id = $h3 AND champ = 'fichier_reponse'")" \
+	"pes10_ACK.xml" "statut 10 : PES_ACQUIT enregistré"
+sed 's/<NomFic V="[^"]*"/<NomFic V="PES_STATUT_22"/' "$PES" >"$TEST_TMP/pes22.xml"
+h4=$(pes_dossier "PES détruit avant le relevé" "$TEST_TMP/pes22.xml") || fail "dossier PES 4"
+D
+ctl "/_test/advance?transaction=$(val "$h4" tedetis_transaction_id)&status=22&acquit=$SHARED/samples/pes/retour/acquit_ok.xml" >/dev/null
+due "$h4"; D
+is "$(etat "$h4")" "send-tdt" "statut 22 (détruit), acquit introuvable : on redemande"
+like "$(sql -c "SELECT last_message FROM liasse.job WHERE dossier_id = $h4")" \
+	"statut 22 \(Détruit\), donc acquitté, mais son PES_ACQUIT n'a pas pu être lu" "la raison est gardée avec le travail"
