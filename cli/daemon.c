@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/daemon.h"
+#include "core/log.h"
 
 CLI_COMMAND(daemon, 70, N_("démon : exécute les travaux (connecteurs, actions automatiques)"))
 
@@ -19,6 +21,44 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+}
+
+static void
+stats_add(struct daemon_stats *t, const struct daemon_stats *s)
+{
+	t->runs += s->runs;
+	t->done += s->done;
+	t->waits += s->waits;
+	t->retries += s->retries;
+	t->failures += s->failures;
+	t->suspended += s->suspended;
+	t->lost += s->lost;
+}
+
+/* The database went away (restarted, network down): tries again after 1,
+ * 2, 4... seconds, at most 30 apart, until it answers or the daemon is
+ * asked to stop (NULL then). ERR holds why the connection was lost. */
+static struct db *
+reconnect(struct cli *cli, struct err *err)
+{
+	unsigned delay = 1;
+	log_warn("démon %s : connexion à la base perdue (%s) ; nouvel essai dans %u s", daemon_id(), err->msg,
+		 delay);
+	while (!stop_flag) {
+		sleep(delay); /* a signal ends it early */
+		if (stop_flag)
+			break;
+		err_clear(err);
+		struct db *db = db_open(cli->conninfo, err);
+		if (db) {
+			log_info("démon %s : connexion à la base rétablie", daemon_id());
+			return db;
+		}
+		delay = delay < 16 ? delay * 2 : 30;
+		log_warn("démon %s : base toujours injoignable (%s) ; nouvel essai dans %u s", daemon_id(), err->msg,
+			 delay);
+	}
+	return NULL;
 }
 
 static bool
@@ -145,13 +185,24 @@ cli_daemon(struct cli *cli, int argc, char **argv)
 	if (!db)
 		return EXIT_FAIL;
 	struct err err = { 0 };
-	struct daemon_stats st;
-	bool ok = daemon_run(db, &o, &st, &err);
-	db_close(&db);
+	struct daemon_stats st, total = { 0 };
+	bool ok;
+	for (;;) {
+		ok = daemon_run(db, &o, &st, &err);
+		stats_add(&total, &st);
+		db_close(&db);
+		if (ok || err.code != ERR_DB_CONNECT || o.once || stop_flag)
+			break;
+		db = reconnect(cli, &err);
+		if (!db) { /* stopped while waiting */
+			ok = true;
+			break;
+		}
+	}
 	if (!ok)
 		return cli_fail(cli, &err);
 	if (o.once || cli->verbose)
 		printf(_("%ld travaux : %ld actions, %ld attentes, %ld reprises, %ld erreurs, %ld suspendus\n"),
-		       st.runs, st.done, st.waits, st.retries, st.failures, st.suspended);
+		       total.runs, total.done, total.waits, total.retries, total.failures, total.suspended);
 	return EXIT_OK;
 }

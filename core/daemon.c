@@ -517,9 +517,16 @@ daemon_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *st, 
 		return err_set(err, ERR_DB_RIGHTS,
 			       _("Le démon doit se connecter avec un rôle membre de liasse_owner (rôle actuel : %s)."),
 			       db->user);
+	/* Jobs this process held when its connection was lost (or a dead
+	 * process with the same id) were not finished: back to the queue at
+	 * once rather than at the end of their lease (their connectors
+	 * reconcile, as after a kill). */
+	const char *me[] = { daemon_id() };
 	if (!db_exec(db, "SET liasse.automatique = 'on'", 0, NULL, err) ||
 	    !db_exec(db, "SET application_name = 'liasse daemon'", 0, NULL, err) ||
-	    !db_exec(db, "LISTEN liasse_job", 0, NULL, err))
+	    !db_exec(db, "LISTEN liasse_job", 0, NULL, err) ||
+	    !db_exec(db, "UPDATE liasse.job SET locked_until = NULL, locked_by = NULL WHERE locked_by = $1", 1, me,
+		     err))
 		return false;
 	log_info("démon %s démarré (bail %d s)", daemon_id(), o->lease);
 	struct finish_lot lot = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, NULL, 0, 0, { 0, 0 } };
