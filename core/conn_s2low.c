@@ -694,6 +694,21 @@ aracte_alone(struct s2 *s, const char *id, int status, struct http_response *ar,
 	return false;
 }
 
+/* S2LOW's name of the statuses an acte waits in (§1.4), not translated;
+ * "" for the others. */
+static const char *
+actes_status_name(int st)
+{
+	switch (st) {
+	case 1: return N_("Posté");
+	case 2: return N_("En attente de transmission");
+	case 3: return N_("Transmis");
+	case 17: return N_("En attente d'être postée");
+	case 18: return N_("En attente d'être signé");
+	default: return "";
+	}
+}
+
 static bool
 actes_verif(struct connector_ctx *ctx, struct s2 *s, bool annulation, struct connector_result *res,
 	    struct err *err)
@@ -819,10 +834,12 @@ actes_verif(struct connector_ctx *ctx, struct s2 *s, bool annulation, struct con
 				ok = connector_data_put(ctx, "tdt_transaction", NULL, err) &&
 				     connector_data_put(ctx, "tdt_intent", NULL, err);
 		} else {
-			static const char *const names[] = { "Posté", "En attente de transmission", "Transmis" };
-			connector_result_set(res, CONNECTOR_WAIT, NULL, _("S²LOW : statut %d (%s)."), status,
-					     status >= 1 && status <= 3 ? _(names[status - 1])
-					     : status == 17 ? _("En attente d'être postée") : "");
+			const char *name = actes_status_name(status);
+			if (name[0])
+				connector_result_set(res, CONNECTOR_WAIT, NULL, _("S²LOW : statut %d (%s)."), status,
+						     _(name));
+			else
+				connector_result_set(res, CONNECTOR_WAIT, NULL, _("S²LOW : statut %d."), status);
 		}
 		http_response_free(&ar);
 	}

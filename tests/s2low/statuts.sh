@@ -32,6 +32,12 @@ t1=$(val "$a1" tedetis_transaction_id)
 ctl "/_test/advance?transaction=$t1&status=3" >/dev/null
 due "$a1"; D
 is "$(etat "$a1")" "send-tdt" "statut 3 (Transmis) : on attend"
+like "$(sql -c "SELECT last_message FROM liasse.job WHERE dossier_id = $a1")" "statut 3 \(Transmis\)\.$" \
+	"statut 3 : son nom sur le travail"
+ctl "/_test/advance?transaction=$t1&status=18" >/dev/null
+due "$a1"; D
+like "$(sql -c "SELECT last_message FROM liasse.job WHERE dossier_id = $a1")" "statut 18 \(En attente d'être signé\)\.$" \
+	"statut 18 : on attend, son nom sur le travail"
 ctl "/_test/advance?transaction=$t1&status=10" >/dev/null
 due "$a1"; D
 is "$(etat "$a1")" "tdt-error" "statut 10 (refus d'envoi) : Erreur sur le TdT"
