@@ -9,7 +9,10 @@
  * refuses a second acte with the same number, and the existing
  * transaction is then looked up by number and adopted. */
 #include <json-c/json.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cert.h"
 #include "core/connector.h"
 #include "core/dossier.h"
 #include "core/http.h"
@@ -169,6 +173,34 @@ s2_token(struct s2 *s, const char *uri, struct err *err)
 	return true;
 }
 
+/* Describes the client certificate of S when the configuration holds it
+ * (PEM or PKCS#12); false for a key on a token, or a certificate that
+ * does not read (the TLS layer then says why). */
+static bool
+s2_client_cert(const struct s2 *s, struct cert_info *ci)
+{
+	X509 *x = NULL;
+	if (s->o.p12 && s->o.p12_len) {
+		const unsigned char *p = s->o.p12;
+		PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)s->o.p12_len);
+		EVP_PKEY *k = NULL;
+		if (p12 && !PKCS12_parse(p12, s->o.p12_password, &k, &x, NULL))
+			x = NULL;
+		EVP_PKEY_free(k);
+		PKCS12_free(p12);
+	} else if (s->o.cert_pem && s->o.cert_pem[0]) {
+		BIO *b = BIO_new_mem_buf(s->o.cert_pem, -1);
+		x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+	}
+	ERR_clear_error();
+	if (!x)
+		return false;
+	cert_describe(x, ci);
+	X509_free(x);
+	return true;
+}
+
 static bool
 s2_open(struct s2 *s, const struct connector_config *cfg, struct err *err)
 {
@@ -210,6 +242,18 @@ s2_open(struct s2 *s, const struct connector_config *cfg, struct err *err)
 	s->o.user = connector_config_get(cfg, "login");
 	s->o.password = connector_config_get(cfg, "mot_de_passe");
 	s->o.timeout = connector_config_long(cfg, "delai", 60);
+	/* An expired certificate said as such, not as a TLS alert. */
+	struct cert_info ci;
+	if (!s2_client_cert(s, &ci))
+		return true;
+	time_t now = time(NULL);
+	if (ci.not_after_t < now)
+		return err_set(err, ERR_INPUT, _("Le certificat client du connecteur (« %s ») a expiré le %s : S²LOW "
+						 "refuserait la connexion. Enregistrez un certificat en cours de "
+						 "validité."), ci.holder, ci.not_after);
+	if (ci.not_before_t > now)
+		return err_set(err, ERR_INPUT, _("Le certificat client du connecteur (« %s ») n'est valable qu'à "
+						 "partir du %s."), ci.holder, ci.not_before);
 	return true;
 }
 
@@ -332,6 +376,16 @@ s2low_test(const struct connector_config *cfg, struct strbuf *message, struct er
 		    json_object_object_get_ex(a, "name", &v))
 			coll = json_object_get_string(v);
 		sb_printf(message, _("Connexion à S²LOW réussie : compte « %s », collectivité « %s »."), login, coll);
+		struct cert_info ci;
+		if (s2_client_cert(&s, &ci)) {
+			long days = (long)((ci.not_after_t - time(NULL)) / 86400);
+			sb_printf(message, _(" Certificat client « %s », valable jusqu'au %s."), ci.holder, ci.not_after);
+			if (days < 1)
+				sb_add(message, _(" Attention : il expire dans moins d'un jour ; renouvelez-le."));
+			else if (days < 30)
+				sb_printf(message, _(" Attention : il expire dans %ld jour(s) ; pensez à le renouveler."),
+					  days);
+		}
 		json_object_put(j);
 		http_response_free(&r);
 	} else if (ok) {

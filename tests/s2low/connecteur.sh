@@ -57,6 +57,24 @@ C set "$c2" ca --fichier "$PKI/ca.pem"
 C set "$c2" certificat --vide; C set "$c2" cle --vide
 C set "$c2" p12 --fichier "$PKI/client.p12"; C set "$c2" p12_mot_de_passe p12secret
 like "$(C test "$c2" 2>&1)" "réussie" "certificat client PKCS#12"
+# The client certificate's holder and end of validity; the test PKI's
+# certificates last two days: the renewal is due.
+out=$(C test "$c" 2>&1)
+like "$out" "Certificat client « liasse-client », valable jusqu'au [0-9]{4}-[0-9]{2}-[0-9]{2} " \
+	"Tester la connexion : titulaire et fin de validité du certificat client"
+like "$out" "Attention : il expire dans 1 jour\(s\) ; pensez à le renouveler" "expiration proche signalée"
+like "$(C test "$c2" 2>&1)" "Certificat client « liasse-client »" "PKCS#12 : titulaire lu aussi"
+# An expired client certificate: said as such, before any TLS exchange.
+openssl req -utf8 -newkey rsa:2048 -nodes -subj "/CN=Agent Périmé" -keyout "$TEST_TMP/vieux.key" \
+	-out "$TEST_TMP/vieux.csr" 2>/dev/null &&
+openssl x509 -req -in "$TEST_TMP/vieux.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days -1 \
+	-out "$TEST_TMP/vieux.pem" -extfile "$PKI/client.ext" 2>/dev/null || fail "certificat périmé"
+C set "$c2" p12 --vide; C set "$c2" p12_mot_de_passe --vide
+C set "$c2" certificat --fichier "$TEST_TMP/vieux.pem"; C set "$c2" cle --fichier "$TEST_TMP/vieux.key"
+out=$(C test "$c2" 2>&1); rc=$?
+is "$rc" 1 "certificat client périmé : échec"
+like "$out" "certificat client du connecteur \(« Agent Périmé »\) a expiré le [0-9]{4}-[0-9]{2}-[0-9]{2} .*Enregistrez un certificat" \
+	"certificat client périmé : dit tel quel, avec sa date"
 
 # Tester la connexion by an agent administrator: through the daemon.
 adm=s2c_adm
