@@ -4,6 +4,7 @@
 #   make check    build and run every test (private PostgreSQL cluster)
 #   make SAN=address,undefined check
 #   make demo | bench | fuzz | clean
+#   make install [PREFIX=/usr/local] [DESTDIR=]   (and uninstall)
 
 PKG_CONFIG ?= pkg-config
 CC ?= cc
@@ -38,7 +39,7 @@ P11_OBJ  = $(P11_SRC:%.c=$(B)/%.o)
 APP_OBJ  = $(APP_SRC:%.c=$(B)/%.o)
 UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all deps check demo bench fuzz clean lint
+.PHONY: all deps check demo bench fuzz clean lint install uninstall
 all: $(B)/liasse
 ifeq ($(B),build)
 all: liasse
@@ -127,6 +128,22 @@ deps:
 	  echo "  apt-get update && apt-get install -y --no-install-recommends $$missing"; exit 1; fi; \
 	echo "Installation : $$missing"; \
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
+
+# Everything liasse needs at run time is in the binary (migrations, forms,
+# themes, keys, the demo); the man pages go beside it.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+MAN1 = $(wildcard man/*.1)
+MAN5 = $(wildcard man/*.5)
+install: $(B)/liasse
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(B)/liasse $(DESTDIR)$(BINDIR)/liasse
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/liasse $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) \
+	      $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 
 clean:
 	rm -rf $(B) build-* liasse
