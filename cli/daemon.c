@@ -1,4 +1,5 @@
 /* liasse daemon [--once] [--bail S] [--lot N] [--max N] [--veille S]
+ * liasse daemon status
  * liasse daemon jobs
  * liasse daemon job relancer|suspendre|supprimer ID */
 #include <getopt.h>
@@ -121,9 +122,31 @@ daemon_job(struct cli *cli, int argc, char **argv)
 	return ok ? EXIT_OK : cli_fail(cli, &err);
 }
 
+/* For monitoring: exit 0 when a daemon is connected, 1 when none. */
+static int
+daemon_status(struct cli *cli)
+{
+	struct db *db = cli_db_open(cli);
+	if (!db)
+		return EXIT_FAIL;
+	struct err err = { 0 };
+	long n;
+	bool ok = daemon_count(db, &n, &err);
+	db_close(&db);
+	if (!ok)
+		return cli_fail(cli, &err);
+	if (n == 0)
+		printf("%s\n", _("Aucun démon connecté à la base : les travaux attendent."));
+	else
+		printf(n == 1 ? _("%ld démon connecté à la base.\n") : _("%ld démons connectés à la base.\n"), n);
+	return n ? EXIT_OK : EXIT_FAIL;
+}
+
 int
 cli_daemon(struct cli *cli, int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return argc == 2 ? daemon_status(cli) : cli_usage(_("argument en trop : « %s »"), argv[2]);
 	if (argc >= 2 && strcmp(argv[1], "jobs") == 0)
 		return argc == 2 ? daemon_jobs(cli) : cli_usage(_("argument en trop : « %s »"), argv[2]);
 	if (argc >= 2 && strcmp(argv[1], "job") == 0)

@@ -40,6 +40,9 @@ struct finish_lot {
  * reconcile, as after any kill). */
 #define FINISH_LOT_MS 50
 
+/* The daemons' application_name, by which they are counted. */
+#define DAEMON_APPLICATION "liasse daemon"
+
 const char *
 daemon_id(void)
 {
@@ -50,6 +53,18 @@ daemon_id(void)
 		snprintf(id, sizeof id, "%s:%ld", host, (long)getpid());
 	}
 	return id;
+}
+
+bool
+daemon_count(struct db *db, long *n, struct err *err)
+{
+	PGresult *r = db_query(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+			       " AND application_name = '" DAEMON_APPLICATION "'", 0, NULL, err);
+	if (!r)
+		return false;
+	*n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return true;
 }
 
 void
@@ -523,7 +538,7 @@ daemon_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *st, 
 	 * reconcile, as after a kill). */
 	const char *me[] = { daemon_id() };
 	if (!db_exec(db, "SET liasse.automatique = 'on'", 0, NULL, err) ||
-	    !db_exec(db, "SET application_name = 'liasse daemon'", 0, NULL, err) ||
+	    !db_exec(db, "SET application_name = '" DAEMON_APPLICATION "'", 0, NULL, err) ||
 	    !db_exec(db, "LISTEN liasse_job", 0, NULL, err) ||
 	    !db_exec(db, "UPDATE liasse.job SET locked_until = NULL, locked_by = NULL WHERE locked_by = $1", 1, me,
 		     err))

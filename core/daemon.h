@@ -45,5 +45,8 @@ bool daemon_run(struct db *db, const struct daemon_opts *o, struct daemon_stats 
 		struct err *err);
 /* "host:pid" of this process. */
 const char *daemon_id(void);
+/* How many daemons are connected to the database right now (sessions
+ * named "liasse daemon", whoever the caller is). */
+bool daemon_count(struct db *db, long *n, struct err *err);
 
 #endif

@@ -246,6 +246,9 @@ admin_position(struct view *v, struct strbuf *sb)
 	size_t n = admin_rows(v);
 	size_t last = v->top + (size_t)v->body_h < n ? v->top + (size_t)v->body_h : n;
 	sb_printf(sb, _("Position %zu à %zu sur %zu"), n ? v->top + 1 : 0, last, n);
+	struct admin *a = v->data;
+	if (tabs[a->tab]->status)
+		tabs[a->tab]->status(a, sb);
 }
 
 static void

@@ -30,6 +30,8 @@ struct admin_tab {
 	 * false when the action is not the tab's. */
 	bool (*request)(struct admin *a, size_t i, enum action act);
 	const enum action *keybar;
+	/* Optional: appended to the position line. */
+	void (*status)(struct admin *a, struct strbuf *sb);
 };
 
 struct admin {
@@ -40,6 +42,7 @@ struct admin {
 	struct utilisateur_list users;
 	char **roles;      /* per user: "rôle @ entité, ..." */
 	PGresult *res;     /* connectors, associations or jobs */
+	long daemons;      /* jobs: daemons connected, -1 when unknown */
 	struct view *view;
 	struct view_ops ops; /* a copy: the key bar follows the tab */
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/admin_connecteur.h"
+#include "core/daemon.h"
 #include "core/i18n.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
@@ -20,7 +21,20 @@ job_load(struct admin *a, struct err *err)
 {
 	PQclear(a->res);
 	a->res = job_list(ui.db, admin_entite(a), err);
+	struct err derr = { 0 };
+	if (!a->res || !daemon_count(ui.db, &a->daemons, &derr))
+		a->daemons = -1;
 	return a->res != NULL;
+}
+
+/* Whether any daemon will run these jobs. */
+static void
+job_status(struct admin *a, struct strbuf *sb)
+{
+	if (a->daemons == 0)
+		sb_add(sb, _(" · aucun démon"));
+	else if (a->daemons > 0)
+		sb_printf(sb, a->daemons == 1 ? _(" · %ld démon") : _(" · %ld démons"), a->daemons);
 }
 
 static const char *
@@ -126,6 +140,7 @@ const struct admin_tab admin_tab_travaux = {
 	.row = job_row,
 	.request = job_request,
 	.keybar = job_keys,
+	.status = job_status,
 };
 
 /* vim: set ts=8 sw=8 noexpandtab: */

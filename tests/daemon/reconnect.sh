@@ -3,7 +3,7 @@
 # tries again more and more slowly, takes up its work once the database
 # answers, and gives back at once the jobs it held when the connection
 # went (not at the end of their lease). SIGTERM during the wait stops it
-# cleanly.
+# cleanly. `liasse daemon status` says whether a daemon is connected.
 . tests/lib/tap.sh
 . tests/lib/dossier.sh
 
@@ -39,10 +39,16 @@ until_ok() {
 at() { [ "$(etat "$1")" = "$2" ]; }
 LOG=$TEST_TMP/daemon.log; rm -f "$LOG"
 
+out=$("$LIASSE" --db "dbname=$DB" daemon status 2>&1); rc=$?
+is "$rc:$out" "1:Aucun démon connecté à la base : les travaux attendent." "daemon status sans démon : code 1"
 d1=$(new "PES avant la coupure")
 ready "$d1"
 "$LIASSE" --db "dbname=$DB" -v daemon --veille 1 >"$LOG" 2>&1 & dp=$!
 trap 'kill -KILL $dp 2>/dev/null' EXIT
+up() { "$LIASSE" --db "dbname=$DB" daemon status >/dev/null 2>&1; }
+until_ok 50 up || fail "démon connecté"
+out=$(PGUSER=$UA "$LIASSE" --db "dbname=$DB" daemon status 2>&1); rc=$?
+is "$rc:$out" "0:1 démon connecté à la base." "daemon status par un agent, démon lancé : code 0"
 until_ok 100 at "$d1" info-tdt || fail "premier dossier traité avant la coupure ($(etat "$d1"))"
 
 # A job the daemon holds when the connection goes: leased to it for an
@@ -88,4 +94,6 @@ wait $dp; rc=$?
 is "$rc" 0 "SIGTERM pendant l'attente de la base : arrêt propre (code 0)"
 pg_cluster start
 until_ok 100 sql -c "SELECT 1" >/dev/null 2>&1 || fail "base redémarrée"
+out=$("$LIASSE" --db "dbname=$DB" daemon status 2>&1); rc=$?
+is "$rc" 1 "daemon status après l'arrêt du démon : code 1"
 is "$(sql -c "SELECT count(*) FROM liasse.job WHERE locked_by IS NOT NULL")" 0 "aucun travail ne reste verrouillé"

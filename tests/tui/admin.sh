@@ -216,6 +216,7 @@ keys Tab Tab
 keys Home Enter
 keys Tab Tab Tab Tab
 assert_has "onglet Travaux" "Prochain essai"
+assert_has "onglet Travaux : aucun démon connecté, dit sur la ligne de position" "sur 0 · aucun démon"
 J1=$(sql -c "SELECT liasse.connecteur_test_demande($CON)")
 wait_for "test-connexion" 5
 assert_has "nouveau travail affiché sans toucher au clavier (NOTIFY)" "[S²LOW (actes"
@@ -259,6 +260,11 @@ keys t
 wait_for "Tester la connexion « S²LOW (actes et Hélios) » : réussi" 20
 assert_has "test demandé au démon : réponse de S2LOW" "Connexion à S²LOW réussie"
 keys Enter
+keys Tab Tab
+wait_for "Prochain essai" 5
+assert_has "administrateur agent, onglet Travaux : le démon connecté est compté" "sur 0 · 1 démon"
+keys Tab Tab Tab
+wait_for "S²LOW (actes et Hélios)" 5
 keys Enter
 keys Down Down Down Down Enter
 keys -l "autre-secret"; keys Enter
