@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,9 @@ struct finish_lot {
 /* The daemons' application_name, by which they are counted. */
 #define DAEMON_APPLICATION "liasse daemon"
 
+/* "host:pid:nonce": the nonce keeps two processes apart even when their
+ * hosts share a name and their pids match (containers, PID 1), since a
+ * daemon gives back at start the jobs held under its id. */
 const char *
 daemon_id(void)
 {
@@ -50,7 +54,13 @@ daemon_id(void)
 	if (!id[0]) {
 		char host[256] = "localhost";
 		gethostname(host, sizeof host - 1);
-		snprintf(id, sizeof id, "%s:%ld", host, (long)getpid());
+		unsigned short nonce;
+		if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			nonce = (unsigned short)(ts.tv_nsec ^ getpid());
+		}
+		snprintf(id, sizeof id, "%s:%ld:%04x", host, (long)getpid(), nonce);
 	}
 	return id;
 }

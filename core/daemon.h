@@ -43,7 +43,7 @@ void daemon_opts_init(struct daemon_opts *o);
 /* Prepares the session (system actor, LISTEN) and runs the loop. */
 bool daemon_run(struct db *db, const struct daemon_opts *o, struct daemon_stats *st,
 		struct err *err);
-/* "host:pid" of this process. */
+/* "host:pid:nonce" of this process (see daemon.c). */
 const char *daemon_id(void);
 /* How many daemons are connected to the database right now (sessions
  * named "liasse daemon", whoever the caller is). */

@@ -55,7 +55,9 @@ until_ok 100 at "$d1" info-tdt || fail "premier dossier traité avant la coupure
 # hour, as if it was running it.
 d2=$(new "PES tenu pendant la coupure")
 ready "$d2"
-id="$(hostname):$dp"
+# The daemon's id, as its log gives it ("démon HOST:PID:NONCE démarré").
+id=$(sed -n 's/.* démon \([^ ]*\) démarré.*/\1/p' "$LOG" | head -n 1)
+like "$id" "^$(hostname):$dp:[0-9a-f]{4}\$" "identifiant du démon : hôte, pid et nonce"
 sys "UPDATE liasse.job SET locked_by = '$id', locked_until = now() + interval '1 hour' WHERE dossier_id = $d2" >/dev/null
 pg_cluster restart -m fast
 until_ok 50 grep -q "connexion à la base perdue" "$LOG" && ok "coupure dite dans le journal du démon" ||
