@@ -280,12 +280,13 @@ static bool
 tdt_start(struct demo *d, struct err *err)
 {
 	snprintf(d->tdtdir, sizeof(d->tdtdir), "%s/s2low", d->dir);
-	char ca[1200], pidfile[1200], portfile[1200], log[1200];
-	snprintf(ca, sizeof(ca), "%s/ca.pem", d->tdtdir);
+	char pidfile[1200], portfile[1200], log[1200];
 	snprintf(pidfile, sizeof(pidfile), "%s/double.pid", d->tdtdir);
 	snprintf(portfile, sizeof(portfile), "%s/port", d->tdtdir);
 	snprintf(log, sizeof(log), "%s/demarrage.log", d->tdtdir);
-	bool new_pki = access(ca, F_OK) != 0;
+	char marker[1200];
+	snprintf(marker, sizeof(marker), "%s/pki-nouvelle", d->tdtdir);
+	unlink(marker);
 	if (!mkdirs(d->tdtdir, 0700))
 		return err_set(err, ERR_IO, _("Impossible de créer le dossier %s."), d->tdtdir);
 	if (!write_embedded(d->tdtdir, "tests/s2low/lib.sh", err) ||
@@ -293,10 +294,16 @@ tdt_start(struct demo *d, struct err *err)
 	    !write_embedded(d->tdtdir, "core/demo/pes-acquit.xml", err))
 		return false;
 	unlink(pidfile);
-	/* lib.sh's own functions: the certificates, then the double (it
-	 * answers each status poll with the next step: acquitted at once). */
+	/* lib.sh's own functions: the certificates (made again when absent
+	 * or ending within a day: a demo folder is kept from one run to the
+	 * next), then the double (it answers each status poll with the next
+	 * step: acquitted at once). */
 	const char *argv[] = { "/bin/sh", "-c",
-		"cd \"$1\" && . tests/s2low/lib.sh && { [ -s ca.pem ] || s2low_certs . ; } &&"
+		"cd \"$1\" && . tests/s2low/lib.sh &&"
+		" pki_ok() { [ -s ca.pem ] && for c in ca client server; do"
+		"   openssl x509 -checkend 86400 -noout -in $c.pem >/dev/null 2>&1 || return 1; done; } &&"
+		" { pki_ok || { rm -f ./*.pem ./*.key ./*.csr ./*.srl ./*.p12 ./*.ext &&"
+		"   S2LOW_CERT_DAYS=365 s2low_certs . && : >pki-nouvelle; }; } &&"
 		" s2low_start . --auto --auto-fast --acquit core/demo/pes-acquit.xml --state etat.pickle &&"
 		" echo \"$S2LOW_PID\" > double.pid",
 		"sh", d->tdtdir, NULL };
@@ -315,6 +322,8 @@ tdt_start(struct demo *d, struct err *err)
 		fclose(f);
 	}
 	d->s2low_pid = (pid_t)pid;
+	bool new_pki = access(marker, F_OK) == 0;
+	unlink(marker);
 	f = fopen(portfile, "r");
 	long port = 0;
 	if (f) {

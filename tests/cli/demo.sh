@@ -68,6 +68,24 @@ SH
 	mpid=$(printf '%s\n' "$out" | sed -n 's/^demon://p')
 	if [ -n "$mpid" ] && ! kill -0 $mpid 2>/dev/null; then ok "le démon est arrêté à la sortie"
 	else fail "le démon est arrêté à la sortie ($mpid)"; fi
+	# The demo folder is kept from one run to the next: a certificate of
+	# its TdT that has expired (or ends within a day) is made again, and
+	# the connectors take the new ones.
+	pki=$dir/s2low
+	cp "$pki/ca.pem" "$TEST_TMP/ca-avant.pem"
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=liasse-client" -keyout "$TEST_TMP/vieux.key" \
+		-out "$TEST_TMP/vieux.csr" 2>/dev/null &&
+	openssl x509 -req -in "$TEST_TMP/vieux.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial \
+		-days -1 -out "$pki/client.pem" 2>/dev/null || fail "certificat périmé"
+	check "certificat client de la démonstration périmé (préparation)" \
+		sh -c "! openssl x509 -checkend 0 -noout -in '$pki/client.pem' >/dev/null"
+	sed -i 's/DEMO_T1/DEMO_T2/' "$TEST_TMP/envoi.sh"
+	out=$(LIASSE=$LIASSE PDF=$TEST_TMP/acte.pdf "$LIASSE" demo --dir "$dir" -- sh "$TEST_TMP/envoi.sh" 2>&1); rc=$?
+	is "$rc" 0 "démonstration après l'expiration de ses certificats : code 0"
+	check "certificat client refait, valable au moins un an moins un jour" \
+		openssl x509 -checkend $((364 * 86400)) -noout -in "$pki/client.pem"
+	check "autorité de la démonstration refaite aussi" sh -c "! cmp -s '$TEST_TMP/ca-avant.pem' '$pki/ca.pem'"
+	like "$out" "etat:acquiter-tdt" "l'acte envoyé avec les nouveaux certificats reçoit son acquittement"
 else
 	skip "télétransmission de la démonstration" "python3 ou openssl absent"
 fi

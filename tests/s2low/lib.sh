@@ -5,24 +5,25 @@
 #   client.p12             the same as PKCS#12, password "p12secret"
 #   inconnu.pem/.key       a certificate of the CA bound to no account
 #   autre-ca.pem, intrus.pem/.key  another CA and a certificate it signed
+# valid for S2LOW_CERT_DAYS days (2 by default; the demo's last a year).
 s2low_certs() {
-	local d=$1
+	local d=$1 days=${S2LOW_CERT_DAYS:-2}
 	mkdir -p "$d" || return 1
 	(
 		cd "$d" || exit 1
-		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Liasse Test CA" \
+		openssl req -x509 -newkey rsa:2048 -nodes -days "$days" -subj "/CN=Liasse Test CA" \
 			-keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
 			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || exit 1
 		mk() { # name cn [extfile]
 			openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$1.key" -out "$1.csr" 2>/dev/null &&
 			openssl x509 -req -in "$1.csr" -CA "${4:-ca}.pem" -CAkey "${4:-ca}.key" -CAcreateserial \
-				-days 2 -out "$1.pem" -extfile "$3" 2>/dev/null
+				-days "$days" -out "$1.pem" -extfile "$3" 2>/dev/null
 		}
 		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
 		printf 'extendedKeyUsage=clientAuth\n' >client.ext
 		mk server localhost server.ext && mk client liasse-client client.ext &&
 		mk inconnu inconnu client.ext || exit 1
-		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Autre CA" \
+		openssl req -x509 -newkey rsa:2048 -nodes -days "$days" -subj "/CN=Autre CA" \
 			-keyout autre-ca.key -out autre-ca.pem 2>/dev/null &&
 		mk intrus liasse-client client.ext autre-ca || exit 1
 		openssl pkcs12 -export -in client.pem -inkey client.key -out client.p12 \
