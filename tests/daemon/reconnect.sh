@@ -62,7 +62,7 @@ sys "UPDATE liasse.job SET locked_by = '$id', locked_until = now() + interval '1
 pg_cluster restart -m fast
 until_ok 50 grep -q "connexion à la base perdue" "$LOG" && ok "coupure dite dans le journal du démon" ||
 	fail "coupure dite dans le journal du démon"
-until_ok 150 grep -q "connexion à la base rétablie" "$LOG" && ok "reconnexion dite dans le journal" ||
+until_ok 300 grep -q "connexion à la base rétablie" "$LOG" && ok "reconnexion dite dans le journal" ||
 	fail "reconnexion dite dans le journal"
 check "le démon tourne toujours après le redémarrage de la base" kill -0 $dp
 until_ok 100 at "$d2" info-tdt && ok "travail tenu pendant la coupure rendu et fait sans attendre son bail" ||
@@ -74,13 +74,13 @@ until_ok 100 at "$d3" info-tdt && ok "nouveau travail fait après la reconnexion
 
 # The database stopped for a while: the daemon tries again, more slowly.
 pg_cluster stop -m fast
-until_ok 50 grep -q "base toujours injoignable" "$LOG" && ok "base arrêtée : nouvel essai, dit dans le journal" ||
+until_ok 100 grep -q "base toujours injoignable" "$LOG" && ok "base arrêtée : nouvel essai, dit dans le journal" ||
 	fail "base arrêtée : nouvel essai, dit dans le journal"
 like "$(grep "toujours injoignable" "$LOG" | head -n 1)" "nouvel essai dans 2 s" "l'attente s'allonge (2 s après 1 s)"
 check "le démon attend la base sans s'arrêter" kill -0 $dp
 pg_cluster start
 reconnected() { [ "$(grep -c "connexion à la base rétablie" "$LOG")" -ge "$1" ]; }
-until_ok 150 reconnected 2 && ok "base revenue : reconnecté" ||
+until_ok 300 reconnected 2 && ok "base revenue : reconnecté" ||
 	{ fail "base revenue : reconnecté"; sed "s/^/#   /" "$LOG"; }
 d4=$(new "PES après arrêt")
 ready "$d4"
