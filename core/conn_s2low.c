@@ -748,19 +748,31 @@ aracte_alone(struct s2 *s, const char *id, int status, struct http_response *ar,
 	return false;
 }
 
-/* S2LOW's name of the statuses an acte waits in (§1.4), not translated;
- * "" for the others. */
+/* S2LOW's names of statuses (§1.4, §2), not translated. */
+struct status_name {
+	int id;
+	const char *name;
+};
+
+/* The name of ST in the table T of N entries; "" when it has none. */
+static const char *
+status_name(const struct status_name *t, size_t n, int st)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].id == st)
+			return t[i].name;
+	return "";
+}
+
+/* The statuses an acte waits in. */
 static const char *
 actes_status_name(int st)
 {
-	switch (st) {
-	case 1: return N_("Posté");
-	case 2: return N_("En attente de transmission");
-	case 3: return N_("Transmis");
-	case 17: return N_("En attente d'être postée");
-	case 18: return N_("En attente d'être signé");
-	default: return "";
-	}
+	static const struct status_name names[] = {
+		{ 1, N_("Posté") }, { 2, N_("En attente de transmission") }, { 3, N_("Transmis") },
+		{ 17, N_("En attente d'être postée") }, { 18, N_("En attente d'être signé") },
+	};
+	return status_name(names, sizeof names / sizeof names[0], st);
 }
 
 static bool
@@ -1049,12 +1061,11 @@ add_ack_errors(struct strbuf *sb, const struct pes_info *info)
 	}
 }
 
-/* S2LOW's name of Helios status ST (protocol §2, HeliosStatus), not
- * translated; "" when unknown. */
+/* Helios statuses (HeliosStatus). */
 static const char *
 helios_status_name(int st)
 {
-	static const struct { int id; const char *name; } names[] = {
+	static const struct status_name names[] = {
 		{ 1, N_("Posté") }, { 2, N_("En attente de transmission") }, { 3, N_("Transmis") },
 		{ 4, N_("Acquittement reçu") }, { 5, N_("Validé") }, { 6, N_("Refusé") },
 		{ 7, N_("En traitement") }, { 8, N_("Information disponible") },
@@ -1063,10 +1074,7 @@ helios_status_name(int st)
 		{ 19, N_("En attente de transmission au SAE") }, { 20, N_("Erreur lors de l'envoi au SAE") },
 		{ 21, N_("À détruire") }, { 22, N_("Détruit") }, { 23, N_("Impossible d'envoyer au SAE") },
 	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].id == st)
-			return names[i].name;
-	return "";
+	return status_name(names, sizeof names / sizeof names[0], st);
 }
 
 /* Helios statuses a PES reaches only after its acquit (§2): validated
